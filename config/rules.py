@@ -1,0 +1,386 @@
+"""The rules file: every number and name of SPEC §4, validated before anything runs.
+
+The shipped defaults live in ``config/rules.toml``. ``load_rules`` reads a TOML
+file into :class:`Rules`; any unknown key, wrong type or out-of-range value is
+reported as a :class:`RulesError` that lists each problem with its key path, so
+that an operator fixes the whole file in one go instead of one error per run.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULT_RULES_FILE = Path(__file__).with_name("rules.toml")
+
+Days = Annotated[int, Field(ge=1, le=36500)]
+Points = Annotated[float, Field(ge=0, le=10_000)]
+Priority = Literal["HIGH", "NORMAL", "LOW"]
+
+
+class _Strict(BaseModel):
+    """Base of every rules model: unknown keys are errors, values are not coerced from strings."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Dormancy(_Strict):
+    lead_days: Days = 90
+    customer_days: Days = 365
+    recent_days: Days = 30
+    business_timezone: str = "UTC"
+    holidays: list[date] = Field(default_factory=list)
+
+    @field_validator("business_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("holidays", mode="before")
+    @classmethod
+    def _parse_dates(cls, value: object) -> object:
+        # TOML has a native date type; also accept ISO strings, which is what people type.
+        if isinstance(value, list):
+            return [date.fromisoformat(v) if isinstance(v, str) else v for v in value]
+        return value
+
+
+class Scoring(_Strict):
+    half_life_days: Annotated[float, Field(gt=0, le=3650)] = 14.0
+    reactivation_threshold: Annotated[float, Field(gt=0)] = 10.0
+    sql_threshold: Annotated[float, Field(gt=0)] = 30.0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Scoring:
+        if self.sql_threshold < self.reactivation_threshold:
+            raise ValueError("sql_threshold must be at least reactivation_threshold")
+        return self
+
+
+class Weights(_Strict):
+    """Points per engagement kind (SPEC §4). Outreach kinds have no weight."""
+
+    email_open: Points = 3
+    web_visit: Points = 4
+    content_download: Points = 5
+    event_registration: Points = 5
+    email_click: Points = 10
+    form_submission: Points = 15
+    email_reply: Points = 15
+    event_attendance: Points = 15
+    call_connected: Points = 20
+    meeting_held: Points = 25
+
+    def as_dict(self) -> dict[str, float]:
+        return {name: float(value) for name, value in self.model_dump().items()}
+
+
+class Sunset(_Strict):
+    after_emails: Annotated[int, Field(ge=1, le=1000)] = 6
+
+
+class PeriodSegment(_Strict):
+    name: str
+    from_days: Annotated[int, Field(ge=0)]
+    to_days: Annotated[int, Field(ge=1)] | None = None
+
+
+class HighScoreDormant(_Strict):
+    historical_score_min: Points = 60.0
+    hubspot_score_min: Points = 50.0
+    hubspot_score_property: str = "hubspotscore"
+
+
+EngagementKind = Literal[
+    "email_open",
+    "email_click",
+    "email_reply",
+    "form_submission",
+    "web_visit",
+    "content_download",
+    "event_registration",
+    "event_attendance",
+    "meeting_held",
+    "call_connected",
+]
+
+
+class ThinTouch(_Strict):
+    max_engagements: Annotated[int, Field(ge=0)] = 3
+    two_way_kinds: list[EngagementKind] = Field(
+        default_factory=lambda: [
+            "meeting_held",
+            "call_connected",
+            "email_reply",
+            "event_attendance",
+        ]
+    )
+
+
+class Rfm(_Strict):
+    quantiles: Annotated[int, Field(ge=2, le=10)] = 5
+
+
+TypeSegmentName = Literal["high_score_dormant", "lost_deal", "thin_touch"]
+
+
+class Segments(_Strict):
+    period: list[PeriodSegment]
+    customer: str = "dormant_customer"
+    type_order: list[TypeSegmentName] = Field(
+        default_factory=lambda: ["high_score_dormant", "lost_deal", "thin_touch"]
+    )
+    high_score_dormant: HighScoreDormant = HighScoreDormant()
+    thin_touch: ThinTouch = ThinTouch()
+    rfm: Rfm = Rfm()
+
+    @model_validator(mode="after")
+    def _contiguous(self) -> Segments:
+        if not self.period:
+            raise ValueError("at least one period segment is needed")
+        for before, after in zip(self.period, self.period[1:], strict=False):
+            if before.to_days is None or before.to_days != after.from_days:
+                raise ValueError(
+                    f"period segments must be contiguous: {before.name!r} ends at "
+                    f"{before.to_days} but {after.name!r} starts at {after.from_days}"
+                )
+        for seg in self.period:
+            if seg.to_days is not None and seg.to_days <= seg.from_days:
+                raise ValueError(f"period segment {seg.name!r}: to_days must exceed from_days")
+        if self.period[-1].to_days is not None:
+            raise ValueError("the last period segment must have no to_days (no upper bound)")
+        return self
+
+    def names(self) -> list[str]:
+        return [p.name for p in self.period] + list(self.type_order) + [self.customer]
+
+
+class TaskRule(_Strict):
+    due_business_days: Annotated[int, Field(ge=0, le=365)]
+    priority: Priority = "NORMAL"
+    include_loss_reason: bool = False
+
+
+class Play(_Strict):
+    approach: str
+    task: TaskRule | None = None
+
+
+class Reactivation(_Strict):
+    task: TaskRule = TaskRule(due_business_days=0, priority="HIGH")
+
+
+class Lists(_Strict):
+    prefix: Annotated[str, Field(min_length=1)] = "Reengage: "
+    reactivated: str = "reactivated"
+    sunset: str = "sunset"
+
+
+class Tasks(_Strict):
+    max_per_owner_per_day: Annotated[int, Field(ge=0)] = 0
+
+
+class Owners(_Strict):
+    hubspot_fallback_user: str = ""
+    salesforce_fallback_user: str = ""
+    hubspot_team: list[str] = Field(default_factory=list)
+    salesforce_team: list[str] = Field(default_factory=list)
+
+
+class Holdout(_Strict):
+    share: Annotated[float, Field(ge=0.0, le=0.5)] = 0.0
+    salt: Annotated[str, Field(min_length=1)] = "reengage-holdout-v1"
+
+
+FieldValue = str | int | float | bool
+
+
+class Handoff(_Strict):
+    hubspot: dict[str, FieldValue] = Field(default_factory=dict)
+    salesforce: dict[str, dict[str, FieldValue]] = Field(default_factory=dict)
+
+
+class HubSpotFields(_Strict):
+    group: str = "reengage"
+    status: str = "reengage_status"
+    segment: str = "reengage_segment"
+    period_segment: str = "reengage_period_segment"
+    approach: str = "reengage_approach"
+    dormant_days: str = "reengage_dormant_days"
+    score: str = "reengage_score"
+    quiet_since: str = "reengage_quiet_since"
+    last_engagement_at: str = "reengage_last_engagement_at"
+    last_touch: str = "reengage_last_touch"
+    holdout: str = "reengage_holdout"
+
+
+_SF_CUSTOM = re.compile(r"^[A-Za-z][A-Za-z0-9_]*__c$")
+
+
+class SalesforceFields(_Strict):
+    status: str = "Reengage_Status__c"
+    segment: str = "Reengage_Segment__c"
+    period_segment: str = "Reengage_Period_Segment__c"
+    approach: str = "Reengage_Approach__c"
+    dormant_days: str = "Reengage_Dormant_Days__c"
+    score: str = "Reengage_Score__c"
+    quiet_since: str = "Reengage_Quiet_Since__c"
+    last_engagement_at: str = "Reengage_Last_Engagement_At__c"
+    last_touch: str = "Reengage_Last_Touch__c"
+    holdout: str = "Reengage_Holdout__c"
+    task_key: str = "Reengage_Task_Key__c"
+
+    @model_validator(mode="after")
+    def _custom_names(self) -> SalesforceFields:
+        for key, value in self.model_dump().items():
+            if not _SF_CUSTOM.match(value):
+                raise ValueError(f"{key}: {value!r} is not a Salesforce custom field name (X__c)")
+        return self
+
+
+class Fields(_Strict):
+    hubspot: HubSpotFields = HubSpotFields()
+    salesforce: SalesforceFields = SalesforceFields()
+
+
+def _check_pattern(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression: {exc}") from exc
+    return value
+
+
+class HubSpotSources(_Strict):
+    call_connected_dispositions: list[str] = Field(
+        default_factory=lambda: ["f240bbac-87c9-4f6e-bf70-924b57d47db7"]
+    )
+    meeting_held_outcomes: list[str] = Field(default_factory=lambda: ["COMPLETED"])
+    download_form_pattern: str = "(?i)whitepaper|download|e-?book|資料"
+    won_stages: list[str] = Field(default_factory=lambda: ["closedwon"])
+    lost_stages: list[str] = Field(default_factory=lambda: ["closedlost"])
+    loss_reason_property: str = "closed_lost_reason"
+
+    _pattern = field_validator("download_form_pattern")(_check_pattern)
+
+
+class SalesforceSources(_Strict):
+    call_connected_dispositions: list[str] = Field(
+        default_factory=lambda: ["Connected", "Spoke", "Conversation"]
+    )
+    email_task_subtypes: list[str] = Field(default_factory=lambda: ["Email", "ListEmail"])
+    event_campaign_types: list[str] = Field(
+        default_factory=lambda: ["Webinar", "Seminar / Conference", "Trade Show"]
+    )
+    content_campaign_types: list[str] = Field(default_factory=lambda: ["Content"])
+    registered_statuses: list[str] = Field(default_factory=lambda: ["Registered"])
+    hubspot_mirror_subject_pattern: str = "^(Email (Sent|Opened|Clicked)|Marketing Email):"
+    mirror_window_minutes: Annotated[int, Field(ge=0, le=1440)] = 10
+
+    _pattern = field_validator("hubspot_mirror_subject_pattern")(_check_pattern)
+
+
+class Sources(_Strict):
+    hubspot: HubSpotSources = HubSpotSources()
+    salesforce: SalesforceSources = SalesforceSources()
+
+
+class Rules(_Strict):
+    """Everything the engine, planner and applier decide with (SPEC §4)."""
+
+    dormancy: Dormancy = Dormancy()
+    scoring: Scoring = Scoring()
+    weights: Weights = Weights()
+    sunset: Sunset = Sunset()
+    segments: Segments
+    playbook: dict[str, Play]
+    reactivation: Reactivation = Reactivation()
+    lists: Lists = Lists()
+    tasks: Tasks = Tasks()
+    owners: Owners = Owners()
+    holdout: Holdout = Holdout()
+    handoff: Handoff = Handoff()
+    fields: Fields = Fields()
+    sources: Sources = Sources()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Rules:
+        first = self.segments.period[0].from_days
+        if first != self.dormancy.lead_days:
+            raise ValueError(
+                f"segments.period starts at {first} days but dormancy.lead_days is "
+                f"{self.dormancy.lead_days}: a dormant lead would have no period segment"
+            )
+        missing = [name for name in self.segments.names() if name not in self.playbook]
+        if missing:
+            raise ValueError(f"playbook has no entry for segment(s): {', '.join(missing)}")
+        unknown = [name for name in self.playbook if name not in self.segments.names()]
+        if unknown:
+            raise ValueError(f"playbook names unknown segment(s): {', '.join(unknown)}")
+        return self
+
+    def list_names(self) -> list[str]:
+        """Every list / campaign name reengage owns, in a stable order."""
+        names = [*self.segments.names(), self.lists.reactivated, self.lists.sunset]
+        return [self.lists.prefix + name for name in names]
+
+
+class RuleProblem(BaseModel):
+    """One thing wrong with a rules file: where (dotted key path) and why."""
+
+    path: str
+    message: str
+
+
+class RulesError(Exception):
+    """The rules file cannot be used; ``problems`` says every reason at once."""
+
+    def __init__(self, source: Path, problems: list[RuleProblem]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = "\n".join(f"  {p.path}: {p.message}" for p in problems)
+        super().__init__(f"rules file {source} is invalid:\n{lines}")
+
+
+def _problems(exc: ValidationError) -> list[RuleProblem]:
+    out: list[RuleProblem] = []
+    for err in exc.errors():
+        path = ".".join(str(part) for part in err["loc"]) or "(top level)"
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif err["type"] != "value_error" and "input" in err and not isinstance(err["input"], dict):
+            message = f"{message} (got {err['input']!r})"
+        out.append(RuleProblem(path=path, message=message.removeprefix("Value error, ")))
+    return out
+
+
+def load_rules(path: Path | None = None) -> Rules:
+    """Reads and validates a rules file (the shipped defaults when ``path`` is None).
+
+    Raises:
+        RulesError: the file is missing, not TOML, or breaks a rule; every problem is listed.
+    """
+    source = path or DEFAULT_RULES_FILE
+    try:
+        raw = tomllib.loads(source.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RulesError(source, [RuleProblem(path="(file)", message="file not found")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(source, [RuleProblem(path="(syntax)", message=str(exc))]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RulesError(source, [RuleProblem(path="(file)", message=str(exc))]) from None
+    try:
+        return Rules.model_validate(raw)
+    except ValidationError as exc:
+        raise RulesError(source, _problems(exc)) from None

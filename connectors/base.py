@@ -1,0 +1,339 @@
+"""The connector contracts: reengage's own domain types and what a platform connector provides.
+
+Arrows run one way: ``sync`` uses connectors only through this module, and a
+platform connector (``connectors.hubspot``, ``connectors.salesforce`` or a
+third-party plug-in) translates its vendor SDK's types into these at its edge.
+No vendor type ever crosses this module.
+
+A connector is registered under the ``reengage.connectors`` entry-point group;
+the entry point names a :class:`ConnectorInfo`. Its ``factory`` builds the
+connector from the platform's settings model (opaque to this module).
+
+Reads stream: every ``read_*`` method yields, never collects a whole object in
+memory, and takes / returns an opaque :class:`Cursor` so that the engine can
+resume where the last run stopped. Writes take batches and answer one
+:class:`WriteResult` per input, in input order, so that one bad record never
+hides the outcome of its neighbours.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from importlib.metadata import entry_points
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
+
+
+class Platform(enum.StrEnum):
+    HUBSPOT = "hubspot"
+    SALESFORCE = "salesforce"
+
+
+class RecordType(enum.StrEnum):
+    """The platform records a person is made of."""
+
+    HUBSPOT_CONTACT = "hubspot_contact"
+    SALESFORCE_LEAD = "salesforce_lead"
+    SALESFORCE_CONTACT = "salesforce_contact"
+
+
+class ActivityKind(enum.StrEnum):
+    """SPEC §3's activity kinds. Only engagement ends dormancy."""
+
+    # engagement: the person acted
+    EMAIL_OPEN = "email_open"
+    EMAIL_CLICK = "email_click"
+    EMAIL_REPLY = "email_reply"
+    FORM_SUBMISSION = "form_submission"
+    WEB_VISIT = "web_visit"
+    CONTENT_DOWNLOAD = "content_download"
+    EVENT_REGISTRATION = "event_registration"
+    EVENT_ATTENDANCE = "event_attendance"
+    MEETING_HELD = "meeting_held"
+    CALL_CONNECTED = "call_connected"
+    # outreach: we acted
+    EMAIL_SENT = "email_sent"
+    CALL_ATTEMPT = "call_attempt"
+    TASK = "task"
+    NOTE = "note"
+
+    @property
+    def is_engagement(self) -> bool:
+        return self in ENGAGEMENT_KINDS
+
+    @property
+    def code(self) -> int:
+        """A small stable integer for columnar storage (never reorder the enum)."""
+        return _KIND_CODES[self]
+
+    @classmethod
+    def from_code(cls, code: int) -> ActivityKind:
+        return _KINDS_BY_CODE[code]
+
+
+ENGAGEMENT_KINDS: frozenset[ActivityKind] = frozenset(
+    {
+        ActivityKind.EMAIL_OPEN,
+        ActivityKind.EMAIL_CLICK,
+        ActivityKind.EMAIL_REPLY,
+        ActivityKind.FORM_SUBMISSION,
+        ActivityKind.WEB_VISIT,
+        ActivityKind.CONTENT_DOWNLOAD,
+        ActivityKind.EVENT_REGISTRATION,
+        ActivityKind.EVENT_ATTENDANCE,
+        ActivityKind.MEETING_HELD,
+        ActivityKind.CALL_CONNECTED,
+    }
+)
+_KIND_CODES: dict[ActivityKind, int] = {kind: i for i, kind in enumerate(ActivityKind)}
+_KINDS_BY_CODE: dict[int, ActivityKind] = {i: kind for kind, i in _KIND_CODES.items()}
+
+
+class DealStatus(enum.StrEnum):
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRef:
+    """Points at one platform record: (platform, record type, the platform's id)."""
+
+    record_type: RecordType
+    record_id: str
+
+    @property
+    def platform(self) -> Platform:
+        return (
+            Platform.HUBSPOT
+            if self.record_type is RecordType.HUBSPOT_CONTACT
+            else (Platform.SALESFORCE)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformRecord:
+    """One HubSpot contact, Salesforce lead or Salesforce contact, normalised.
+
+    ``email`` is as the platform holds it; identity resolution normalises it.
+    The link fields carry what identity resolution needs (SPEC §3): the
+    integration's Salesforce ids on a HubSpot contact, a lead's converted
+    contact, HubSpot merge history and Salesforce's merge master.
+    """
+
+    ref: RecordRef
+    email: str | None
+    first_name: str | None = None
+    last_name: str | None = None
+    company: str | None = None
+    owner_id: str | None = None
+    lifecycle_stage: str | None = None
+    lead_status: str | None = None
+    created_at: datetime | None = None
+    modified_at: datetime | None = None
+    email_opt_out: bool = False
+    hard_bounce: bool = False
+    do_not_call: bool = False
+    score: float | None = None
+    sf_lead_id: str | None = None
+    sf_contact_id: str | None = None
+    converted_contact_id: str | None = None
+    merged_ids: tuple[str, ...] = ()
+    master_record_id: str | None = None
+    deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """One thing that happened between us and a person, on one platform.
+
+    ``activity_id`` is unique per platform and source (e.g. ``email-event:123``,
+    ``task:00T...``). ``mirror_of`` is set on a Salesforce task that the
+    HubSpot-Salesforce integration copied from a HubSpot email event, so the
+    engine counts that event once.
+    """
+
+    platform: Platform
+    activity_id: str
+    record: RecordRef
+    kind: ActivityKind
+    occurred_at: datetime
+    detail: str | None = None
+    mirror_of: str | None = None
+    deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Deal:
+    """An opportunity or HubSpot deal and the person records it is linked to."""
+
+    platform: Platform
+    deal_id: str
+    status: DealStatus
+    stage: str | None = None
+    amount: float | None = None
+    close_date: date | None = None
+    created_at: datetime | None = None
+    loss_reason: str | None = None
+    records: tuple[RecordRef, ...] = ()
+    deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """A user who can own records and tasks."""
+
+    platform: Platform
+    owner_id: str
+    name: str | None = None
+    email: str | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where a stream stopped. ``value`` is the connector's own JSON-able bookmark."""
+
+    stream: str
+    value: Mapping[str, Any] = field(default_factory=dict)
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """A batch of items read from a stream and the cursor to resume after it."""
+
+    items: Sequence[T]
+    cursor: Cursor
+    complete: bool = False
+
+
+# ---------------------------------------------------------------------------- writes
+
+
+class WriteStatus(enum.StrEnum):
+    APPLIED = "applied"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # nothing to do (already a member, already exists)
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """The outcome of one input of a batched write, matched to it by ``key``."""
+
+    key: str
+    status: WriteStatus
+    platform_id: str | None = None
+    error_code: str | None = None
+    message: str | None = None
+    retriable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FieldUpdate:
+    key: str
+    record: RecordRef
+    values: Mapping[str, str | int | float | bool | None]
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipChange:
+    key: str
+    list_name: str
+    record: RecordRef
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRequest:
+    """A call task. ``idempotency_key`` is stored on the task so it is never created twice."""
+
+    idempotency_key: str
+    record: RecordRef
+    owner_id: str | None
+    subject: str
+    body: str
+    due: date
+    priority: str
+
+
+# ---------------------------------------------------------------------------- contracts
+
+
+@runtime_checkable
+class SourceConnector(Protocol):
+    """Reads one platform. Each method streams pages and their resume cursors."""
+
+    platform: Platform
+
+    def read_records(self, cursor: Cursor | None) -> Iterator[Page[PlatformRecord]]: ...
+
+    def read_activities(self, cursor: Cursor | None) -> Iterator[Page[Activity]]: ...
+
+    def read_deals(self, cursor: Cursor | None) -> Iterator[Page[Deal]]: ...
+
+    def read_owners(self) -> Iterator[Owner]: ...
+
+
+@runtime_checkable
+class SinkConnector(Protocol):
+    """Writes one platform. Each method answers one result per input, in order."""
+
+    platform: Platform
+
+    def ensure_setup(self, field_names: Sequence[str], list_names: Sequence[str]) -> list[str]: ...
+
+    def update_fields(self, updates: Sequence[FieldUpdate]) -> list[WriteResult]: ...
+
+    def add_members(self, changes: Sequence[MembershipChange]) -> list[WriteResult]: ...
+
+    def remove_members(self, changes: Sequence[MembershipChange]) -> list[WriteResult]: ...
+
+    def create_tasks(self, tasks: Sequence[TaskRequest]) -> list[WriteResult]: ...
+
+
+# ---------------------------------------------------------------------------- registry
+
+ENTRY_POINT_GROUP = "reengage.connectors"
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorInfo:
+    """What a connector plug-in registers under the ``reengage.connectors`` group."""
+
+    name: str
+    platform: str
+    description: str
+    factory: Callable[..., Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InstalledConnector:
+    name: str
+    module: str
+    info: ConnectorInfo | None
+    error: str | None = None
+
+
+def installed_connectors() -> list[InstalledConnector]:
+    """Lists the connectors registered through entry points, built-in and third-party.
+
+    A plug-in that fails to load is listed with its error rather than hiding the others.
+    """
+    found: list[InstalledConnector] = []
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        try:
+            info = ep.load()
+        except Exception as exc:
+            found.append(
+                InstalledConnector(ep.name, ep.value, None, f"{type(exc).__name__}: {exc}")
+            )
+            continue
+        if not isinstance(info, ConnectorInfo):
+            found.append(InstalledConnector(ep.name, ep.value, None, "not a ConnectorInfo"))
+            continue
+        found.append(InstalledConnector(ep.name, ep.value, info))
+    return found

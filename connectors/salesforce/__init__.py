@@ -1,0 +1,11 @@
+"""Salesforce connector (simple-salesforce): reads leads, contacts, opportunities and activities; writes fields, campaign members and tasks."""
+
+from __future__ import annotations
+
+from connectors.base import ConnectorInfo
+
+SALESFORCE = ConnectorInfo(
+    name="salesforce",
+    platform="salesforce",
+    description="Salesforce REST, Bulk API 2.0 and sObject Collections through simple-salesforce",
+)
