@@ -12,7 +12,7 @@ import re
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -115,16 +115,13 @@ EngagementKind = Literal[
 ]
 
 
+def _default_two_way() -> list[EngagementKind]:
+    return ["meeting_held", "call_connected", "email_reply", "event_attendance"]
+
+
 class ThinTouch(_Strict):
     max_engagements: Annotated[int, Field(ge=0)] = 3
-    two_way_kinds: list[EngagementKind] = Field(
-        default_factory=lambda: [
-            "meeting_held",
-            "call_connected",
-            "email_reply",
-            "event_attendance",
-        ]
-    )
+    two_way_kinds: list[EngagementKind] = Field(default_factory=_default_two_way)
 
 
 class Rfm(_Strict):
@@ -134,12 +131,14 @@ class Rfm(_Strict):
 TypeSegmentName = Literal["high_score_dormant", "lost_deal", "thin_touch"]
 
 
+def _default_type_order() -> list[TypeSegmentName]:
+    return ["high_score_dormant", "lost_deal", "thin_touch"]
+
+
 class Segments(_Strict):
     period: list[PeriodSegment]
     customer: str = "dormant_customer"
-    type_order: list[TypeSegmentName] = Field(
-        default_factory=lambda: ["high_score_dormant", "lost_deal", "thin_touch"]
-    )
+    type_order: list[TypeSegmentName] = Field(default_factory=_default_type_order)
     high_score_dormant: HighScoreDormant = HighScoreDormant()
     thin_touch: ThinTouch = ThinTouch()
     rfm: Rfm = Rfm()
@@ -365,8 +364,23 @@ def _problems(exc: ValidationError) -> list[RuleProblem]:
     return out
 
 
+def _overlay(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``over`` on top of ``base``, table by table; lists and values replace whole."""
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _overlay(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
 def load_rules(path: Path | None = None) -> Rules:
     """Reads and validates a rules file (the shipped defaults when ``path`` is None).
+
+    A rules file need only hold what it changes: it is laid over the shipped
+    defaults table by table (a list, such as ``segments.period``, replaces the
+    default list whole). Unknown keys are still refused.
 
     Raises:
         RulesError: the file is missing, not TOML, or breaks a rule; every problem is listed.
@@ -374,6 +388,9 @@ def load_rules(path: Path | None = None) -> Rules:
     source = path or DEFAULT_RULES_FILE
     try:
         raw = tomllib.loads(source.read_text(encoding="utf-8"))
+        if source.resolve() != DEFAULT_RULES_FILE.resolve():
+            defaults = tomllib.loads(DEFAULT_RULES_FILE.read_text(encoding="utf-8"))
+            raw = _overlay(defaults, raw)
     except FileNotFoundError:
         raise RulesError(source, [RuleProblem(path="(file)", message="file not found")]) from None
     except tomllib.TOMLDecodeError as exc:

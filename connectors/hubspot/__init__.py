@@ -1,4 +1,7 @@
-"""HubSpot connector (hubspot-api-client): reads contacts, engagements and deals; writes lists, properties and tasks."""
+"""HubSpot connector (hubspot-api-client).
+
+Reads contacts, engagements and deals; writes lists, properties and tasks.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Salesforce connector (simple-salesforce): reads leads, contacts, opportunities and activities; writes fields, campaign members and tasks."""
+"""Salesforce connector (simple-salesforce).
+
+Reads leads, contacts, opportunities and activities; writes fields, campaign
+members and tasks.
+"""
 
 from __future__ import annotations
 

@@ -67,7 +67,7 @@ class HubSpotEmailEvent:
 
 @dataclass(slots=True)
 class HubSpotTimelineEvent:
-    """A behavioural event (``e_visited_page``, ``e_submitted_form``) as the Events API returns it."""
+    """A behavioural event (``e_visited_page``, ``e_submitted_form``) from the Events API."""
 
     id: str
     event_type: str

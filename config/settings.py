@@ -1,0 +1,254 @@
+"""Runtime settings from the environment (``REENGAGE_*``) and ``.env``.
+
+Built once at the entry point and passed in; there is no module-level settings
+object. Values given to the constructor beat the environment, so tests build
+``Settings(...)`` directly. Nested models use ``__`` in variable names:
+``REENGAGE_HUBSPOT__ACCESS_TOKEN``, ``REENGAGE_SALESFORCE__SESSION_ID``...
+Secrets are :class:`~pydantic.SecretStr` and never printed: use
+:func:`effective_config` to show the configuration.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from config.rules import DEFAULT_RULES_FILE
+
+MASK = "**********"
+
+
+class HubSpotTier(StrEnum):
+    """Rate-limit tiers of a private app (requests per 10 s, per day)."""
+
+    FREE_STARTER = "free_starter"
+    PROFESSIONAL = "professional"
+    ENTERPRISE = "enterprise"
+    API_ADDON = "api_addon"
+
+
+_TIER_LIMITS: dict[HubSpotTier, tuple[int, int]] = {
+    HubSpotTier.FREE_STARTER: (100, 250_000),
+    HubSpotTier.PROFESSIONAL: (190, 625_000),
+    HubSpotTier.ENTERPRISE: (190, 1_000_000),
+    HubSpotTier.API_ADDON: (250, 2_000_000),
+}
+
+
+class HubSpotSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    access_token: SecretStr | None = None
+    base_url: str = "https://api.hubapi.com"
+    ca_bundle: Path | None = None
+    rate_limit_tier: HubSpotTier = HubSpotTier.FREE_STARTER
+    # the share of the 10-second window reengage allows itself (other apps share the portal)
+    budget_share: Annotated[float, Field(gt=0, le=1)] = 0.8
+    timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must start with https:// (or http:// for a local emulator)")
+        return value.rstrip("/")
+
+    @property
+    def ten_second_limit(self) -> int:
+        return _TIER_LIMITS[self.rate_limit_tier][0]
+
+    @property
+    def daily_limit(self) -> int:
+        return _TIER_LIMITS[self.rate_limit_tier][1]
+
+    @property
+    def configured(self) -> bool:
+        return self.access_token is not None
+
+
+SalesforceAuth = Literal["session_id", "jwt_bearer", "client_credentials", "username_password"]
+
+
+class SalesforceSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    instance_url: str | None = None
+    api_version: str = "62.0"
+    session_id: SecretStr | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+    security_token: SecretStr | None = None
+    consumer_key: str | None = None
+    consumer_secret: SecretStr | None = None
+    private_key_file: Path | None = None
+    private_key: SecretStr | None = None
+    domain: str = "login"
+    ca_bundle: Path | None = None
+    # stop cleanly when the org's daily API usage passes this share
+    daily_budget_share: Annotated[float, Field(gt=0, le=1)] = 0.8
+    timeout_seconds: Annotated[float, Field(gt=0)] = 60.0
+
+    @field_validator("api_version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        major, _, minor = value.removeprefix("v").partition(".")
+        if not (major.isdigit() and minor.isdigit()):
+            raise ValueError(f"{value!r} is not an API version like 62.0")
+        return value.removeprefix("v")
+
+    @field_validator("instance_url")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("must start with https:// (Salesforce is only reached over TLS)")
+        return value.rstrip("/") if value else value
+
+    @property
+    def auth_mode(self) -> SalesforceAuth | None:
+        """Which login flow the given values select, None when Salesforce is not configured."""
+        if self.session_id is not None:
+            return "session_id"
+        if self.consumer_key and (self.private_key_file or self.private_key) and self.username:
+            return "jwt_bearer"
+        if self.consumer_key and self.consumer_secret and not self.username:
+            return "client_credentials"
+        if self.username and self.password:
+            return "username_password"
+        return None
+
+    @model_validator(mode="after")
+    def _complete(self) -> SalesforceSettings:
+        given = [
+            name
+            for name in ("session_id", "username", "password", "consumer_key", "consumer_secret")
+            if getattr(self, name) is not None
+        ]
+        if given and self.auth_mode is None:
+            raise ValueError(
+                "incomplete Salesforce credentials (" + ", ".join(given) + " given): set "
+                "SESSION_ID; or CONSUMER_KEY + USERNAME + PRIVATE_KEY_FILE (JWT bearer); or "
+                "CONSUMER_KEY + CONSUMER_SECRET (client credentials); or USERNAME + PASSWORD"
+            )
+        if self.auth_mode is not None and self.instance_url is None:
+            raise ValueError("INSTANCE_URL is required with Salesforce credentials")
+        return self
+
+    @property
+    def configured(self) -> bool:
+        return self.auth_mode is not None
+
+
+class Settings(BaseSettings):
+    """Everything reengage reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="REENGAGE_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    data_dir: Path = Path("reengage-data")
+    database_url: str | None = None
+    rules_file: Path = DEFAULT_RULES_FILE
+    log_format: Literal["text", "json"] = "text"
+    hubspot: HubSpotSettings = HubSpotSettings()
+    salesforce: SalesforceSettings = SalesforceSettings()
+
+    @field_validator("database_url")
+    @classmethod
+    def _sqlalchemy_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(
+                "not a SQLAlchemy URL (sqlite:///path or postgresql+psycopg://...)"
+            ) from exc
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError(
+                f"unsupported database {url.get_backend_name()!r}: use sqlite or postgresql"
+            )
+        return value
+
+    @property
+    def store_url(self) -> str:
+        """The store's URL: the configured one, else a SQLite file in ``data_dir``."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'reengage.db'}"
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return MASK if value.get_secret_value() else ""
+    if isinstance(value, dict):
+        return {k: _mask(v) for k, v in value.items()}
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, StrEnum):
+        return value.value
+    return value
+
+
+def effective_config(settings: Settings) -> dict[str, Any]:
+    """The configuration as reengage will use it, with every secret masked.
+
+    The database password is hidden too; Salesforce's auth mode is shown so
+    an operator sees which login flow their variables select.
+    """
+    raw = {name: getattr(settings, name) for name in type(settings).model_fields}
+    shown: dict[str, Any] = {}
+    for name, value in raw.items():
+        if isinstance(value, BaseModel):
+            shown[name] = {k: _mask(getattr(value, k)) for k in type(value).model_fields}
+        else:
+            shown[name] = _mask(value)
+    shown["database_url"] = make_url(settings.store_url).render_as_string(hide_password=True)
+    shown["salesforce"]["auth_mode"] = settings.salesforce.auth_mode or "(not configured)"
+    shown["hubspot"]["auth_mode"] = (
+        "private_app_token" if settings.hubspot.configured else ("(not configured)")
+    )
+    return shown
+
+
+class SettingsError(Exception):
+    """The environment does not make a usable configuration; ``problems`` lists each (key, reason).
+
+    Unlike pydantic's own message, this never repeats the input values, which may be secrets.
+    """
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  {key}: {reason}" for key, reason in problems)
+        super().__init__(f"invalid configuration:\n{lines}")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Builds :class:`Settings` from the environment (and ``overrides``), with secret-free errors.
+
+    Raises:
+        SettingsError: a variable is malformed or the credentials are incomplete.
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_input=False, include_url=False):
+            env = "REENGAGE_" + "__".join(str(p).upper() for p in err["loc"])
+            problems.append((env, err["msg"].removeprefix("Value error, ")))
+        raise SettingsError(problems) from None

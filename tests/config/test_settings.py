@@ -1,0 +1,109 @@
+"""Settings: the documented environment names work exactly as written; secrets never show."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from config.settings import MASK, Settings, SettingsError, effective_config, load_settings
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("REENGAGE_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+
+ENV = {
+    "REENGAGE_DATABASE_URL": "postgresql+psycopg://svc:db-pass-123@db.internal:5432/reengage",
+    "REENGAGE_RULES_FILE": "/etc/reengage/rules.toml",
+    "REENGAGE_HUBSPOT__ACCESS_TOKEN": "pat-na1-secret-token",
+    "REENGAGE_HUBSPOT__BASE_URL": "http://127.0.0.1:8099/",
+    "REENGAGE_HUBSPOT__CA_BUNDLE": "/etc/ssl/hs.pem",
+    "REENGAGE_SALESFORCE__INSTANCE_URL": "https://acme.my.salesforce.com:8443",
+    "REENGAGE_SALESFORCE__SESSION_ID": "00Dxx!session-secret",
+    "REENGAGE_SALESFORCE__API_VERSION": "63.0",
+    "REENGAGE_SALESFORCE__CA_BUNDLE": "/etc/ssl/sf.pem",
+}
+
+
+def test_documented_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    s = load_settings()
+    assert s.store_url == ENV["REENGAGE_DATABASE_URL"]
+    assert s.rules_file == Path("/etc/reengage/rules.toml")
+    assert s.hubspot.access_token is not None
+    assert s.hubspot.access_token.get_secret_value() == "pat-na1-secret-token"
+    assert s.hubspot.base_url == "http://127.0.0.1:8099"
+    assert s.hubspot.ca_bundle == Path("/etc/ssl/hs.pem")
+    assert s.salesforce.instance_url == "https://acme.my.salesforce.com:8443"
+    assert s.salesforce.auth_mode == "session_id"
+    assert s.salesforce.api_version == "63.0"
+    assert s.salesforce.ca_bundle == Path("/etc/ssl/sf.pem")
+
+
+@pytest.mark.parametrize(
+    ("env", "mode"),
+    [
+        ({"USERNAME": "u@x.com", "CONSUMER_KEY": "ck", "PRIVATE_KEY_FILE": "/k.pem"}, "jwt_bearer"),
+        ({"CONSUMER_KEY": "ck", "CONSUMER_SECRET": "cs"}, "client_credentials"),
+        ({"USERNAME": "u@x.com", "PASSWORD": "pw", "SECURITY_TOKEN": "tok"}, "username_password"),
+    ],
+    ids=["jwt", "client-credentials", "username-password"],
+)
+def test_salesforce_auth_modes(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], mode: str
+) -> None:
+    monkeypatch.setenv("REENGAGE_SALESFORCE__INSTANCE_URL", "https://acme.my.salesforce.com")
+    for key, value in env.items():
+        monkeypatch.setenv(f"REENGAGE_SALESFORCE__{key}", value)
+    assert load_settings().salesforce.auth_mode == mode
+
+
+def test_defaults_need_no_configuration() -> None:
+    s = load_settings()
+    assert s.store_url == "sqlite:///reengage-data/reengage.db"
+    assert s.hubspot.base_url == "https://api.hubapi.com"
+    assert not s.hubspot.configured and not s.salesforce.configured
+
+
+def test_constructor_beats_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REENGAGE_DATABASE_URL", "sqlite:///from-env.db")
+    assert Settings(database_url="sqlite:///given.db").store_url == "sqlite:///given.db"
+
+
+def test_masked_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    shown = json.dumps(effective_config(load_settings()))
+    for secret in ("pat-na1-secret-token", "00Dxx!session-secret", "db-pass-123"):
+        assert secret not in shown
+    assert MASK in shown
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "reason"),
+    [
+        ("REENGAGE_DATABASE_URL", "mysql://x/y", "unsupported database"),
+        ("REENGAGE_DATABASE_URL", "not a url", "not a SQLAlchemy URL"),
+        ("REENGAGE_SALESFORCE__INSTANCE_URL", "http://acme.my.salesforce.com", "https://"),
+        ("REENGAGE_SALESFORCE__API_VERSION", "sixty", "API version"),
+        ("REENGAGE_SALESFORCE__PASSWORD", "hunter2-secret", "incomplete Salesforce credentials"),
+    ],
+    ids=["mysql", "garbage-url", "http-salesforce", "bad-version", "password-alone"],
+)
+def test_bad_values_are_named_without_secrets(
+    monkeypatch: pytest.MonkeyPatch, key: str, value: str, reason: str
+) -> None:
+    monkeypatch.setenv(key, value)
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert reason in str(info.value)
+    assert "hunter2-secret" not in str(info.value)
