@@ -1,0 +1,198 @@
+"""Writes what the connectors read into the store: records, activities, deals, owners, cursors.
+
+Every write is an upsert keyed by the platform's own id, so a page read twice
+(the look-back overlap of increments, a resumed backfill) changes nothing the
+second time. Rows go in chunks through one multi-row statement per chunk, not
+one statement per row. A cursor is saved in the same transaction as the page it
+follows, so that a crash can never move a cursor past data that was not stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import Connection, Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from connectors.base import Activity, Cursor, Deal, Owner, PlatformRecord
+from sync.store.schema import activities, cursors, deal_records, deals, owners, platform_records
+
+CHUNK = 2000
+
+
+def _ms(value: datetime | None) -> int | None:
+    return None if value is None else int(value.timestamp() * 1000)
+
+
+def _chunks(rows: Iterable[dict[str, Any]], size: int = CHUNK) -> Iterator[list[dict[str, Any]]]:
+    it = iter(rows)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _upsert(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: list[str]
+) -> None:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE, on SQLite and PostgreSQL alike."""
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table).values(list(rows))
+    updates = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
+    if updates:
+        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=updates))
+    else:
+        conn.execute(stmt.on_conflict_do_nothing(index_elements=keys))
+
+
+def record_row(record: PlatformRecord) -> dict[str, Any]:
+    return {
+        "record_type": record.ref.record_type.value,
+        "record_id": record.ref.record_id,
+        "email": record.email,
+        "first_name": record.first_name,
+        "last_name": record.last_name,
+        "company": record.company,
+        "owner_id": record.owner_id,
+        "lifecycle_stage": record.lifecycle_stage,
+        "lead_status": record.lead_status,
+        "created_at": record.created_at,
+        "modified_at": record.modified_at,
+        "email_opt_out": record.email_opt_out,
+        "hard_bounce": record.hard_bounce,
+        "do_not_call": record.do_not_call,
+        "score": record.score,
+        "sf_lead_id": record.sf_lead_id,
+        "sf_contact_id": record.sf_contact_id,
+        "converted_contact_id": record.converted_contact_id,
+        "merged_ids": ";".join(record.merged_ids) or None,
+        "master_record_id": record.master_record_id,
+        "deleted": record.deleted,
+    }
+
+
+def activity_row(activity: Activity) -> dict[str, Any]:
+    return {
+        "platform": activity.platform.value,
+        "activity_id": activity.activity_id,
+        "record_type": activity.record.record_type.value,
+        "record_id": activity.record.record_id,
+        "kind": activity.kind.code,
+        "occurred_ms": _ms(activity.occurred_at),
+        "detail": activity.detail[:500] if activity.detail else None,
+        "is_mirror": activity.mirror_of is not None,
+        "deleted": activity.deleted,
+    }
+
+
+def save_records(conn: Connection, records: Iterable[PlatformRecord]) -> int:
+    """Upserts platform records (a person link, set by identity resolution, is kept)."""
+    n = 0
+    for chunk in _chunks(record_row(r) for r in records):
+        _upsert(conn, platform_records, chunk, ["record_type", "record_id"])
+        n += len(chunk)
+    return n
+
+
+def save_activities(conn: Connection, items: Iterable[Activity]) -> int:
+    n = 0
+    for chunk in _chunks(activity_row(a) for a in items):
+        _upsert(conn, activities, chunk, ["platform", "activity_id"])
+        n += len(chunk)
+    return n
+
+
+def save_deals(conn: Connection, items: Iterable[Deal]) -> int:
+    """Upserts deals and replaces each deal's set of linked records."""
+    n = 0
+    for batch in _batched(items):
+        rows = [_deal_row(d) for d in batch]
+        _upsert(conn, deals, rows, ["platform", "deal_id"])
+        ids = dict(
+            conn.execute(
+                select(deals.c.deal_id, deals.c.id).where(
+                    deals.c.platform == batch[0].platform.value,
+                    deals.c.deal_id.in_([d.deal_id for d in batch]),
+                )
+            ).all()
+        )
+        conn.execute(deal_records.delete().where(deal_records.c.deal_pk.in_(list(ids.values()))))
+        links = [
+            {
+                "deal_pk": ids[d.deal_id],
+                "record_type": r.record_type.value,
+                "record_id": r.record_id,
+            }
+            for d in batch
+            for r in dict.fromkeys(d.records)
+        ]
+        if links:
+            conn.execute(deal_records.insert(), links)
+        n += len(batch)
+    return n
+
+
+def _batched(items: Iterable[Deal]) -> Iterator[list[Deal]]:
+    """Chunks of deals of one platform each (the deal-id lookup is per platform)."""
+    chunk: list[Deal] = []
+    for deal in items:
+        if chunk and (len(chunk) >= CHUNK or chunk[0].platform != deal.platform):
+            yield chunk
+            chunk = []
+        chunk.append(deal)
+    if chunk:
+        yield chunk
+
+
+def _deal_row(deal: Deal) -> dict[str, Any]:
+    closed = None
+    if deal.close_date is not None and deal.status.value != "open":
+        closed = _ms(datetime(*deal.close_date.timetuple()[:3], tzinfo=UTC))
+    return {
+        "platform": deal.platform.value,
+        "deal_id": deal.deal_id,
+        "status": deal.status.value,
+        "stage": deal.stage,
+        "amount": deal.amount,
+        "close_date": deal.close_date,
+        "created_ms": _ms(deal.created_at),
+        "closed_ms": closed,
+        "loss_reason": deal.loss_reason,
+        "deleted": deal.deleted,
+    }
+
+
+def save_owners(conn: Connection, items: Iterable[Owner]) -> int:
+    rows = [
+        {
+            "platform": o.platform.value,
+            "owner_id": o.owner_id,
+            "name": o.name,
+            "email": o.email,
+            "active": o.active,
+        }
+        for o in items
+    ]
+    for chunk in _chunks(rows):
+        _upsert(conn, owners, chunk, ["platform", "owner_id"])
+    return len(rows)
+
+
+def save_cursor(conn: Connection, platform: str, cursor: Cursor) -> None:
+    row = {
+        "platform": platform,
+        "stream": cursor.stream,
+        "value": dict(cursor.value),
+        "updated_at": datetime.now(UTC),
+    }
+    _upsert(conn, cursors, [row], ["platform", "stream"])
+
+
+def load_cursor(conn: Connection, platform: str, stream: str) -> Cursor | None:
+    value = conn.execute(
+        select(cursors.c.value).where(cursors.c.platform == platform, cursors.c.stream == stream)
+    ).scalar_one_or_none()
+    return None if value is None else Cursor(stream=stream, value=value)
