@@ -337,3 +337,48 @@ def installed_connectors() -> list[InstalledConnector]:
             continue
         found.append(InstalledConnector(ep.name, ep.value, info))
     return found
+
+
+# The error taxonomy is part of the contract: sync catches these, never vendor errors.
+from connectors.errors import (  # noqa: E402 - re-exported after the contracts they serve
+    AuthError,
+    BudgetExhausted,
+    ConfigurationError,
+    ConnectorError,
+    RecordError,
+    RetriableError,
+    StopRun,
+)
+
+__all__ = [
+    "ENGAGEMENT_KINDS",
+    "ENTRY_POINT_GROUP",
+    "Activity",
+    "ActivityKind",
+    "AuthError",
+    "BudgetExhausted",
+    "ConfigurationError",
+    "ConnectorError",
+    "ConnectorInfo",
+    "Cursor",
+    "Deal",
+    "DealStatus",
+    "FieldUpdate",
+    "InstalledConnector",
+    "MembershipChange",
+    "Owner",
+    "Page",
+    "Platform",
+    "PlatformRecord",
+    "RecordError",
+    "RecordRef",
+    "RecordType",
+    "RetriableError",
+    "SinkConnector",
+    "SourceConnector",
+    "StopRun",
+    "TaskRequest",
+    "WriteResult",
+    "WriteStatus",
+    "installed_connectors",
+]
