@@ -37,6 +37,10 @@ class RecordType(enum.StrEnum):
     HUBSPOT_CONTACT = "hubspot_contact"
     SALESFORCE_LEAD = "salesforce_lead"
     SALESFORCE_CONTACT = "salesforce_contact"
+    # An activity known only by the address it went to (HubSpot marketing email
+    # events name a recipient, not a contact): the record id is the address,
+    # trimmed and lower-cased, and identity resolution finds its person by email.
+    EMAIL_ADDRESS = "email_address"
 
 
 class ActivityKind(enum.StrEnum):
@@ -97,6 +101,13 @@ class DealStatus(enum.StrEnum):
     LOST = "lost"
 
 
+_RECORD_PLATFORM = {
+    RecordType.HUBSPOT_CONTACT: Platform.HUBSPOT,
+    RecordType.SALESFORCE_LEAD: Platform.SALESFORCE,
+    RecordType.SALESFORCE_CONTACT: Platform.SALESFORCE,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class RecordRef:
     """Points at one platform record: (platform, record type, the platform's id)."""
@@ -105,12 +116,9 @@ class RecordRef:
     record_id: str
 
     @property
-    def platform(self) -> Platform:
-        return (
-            Platform.HUBSPOT
-            if self.record_type is RecordType.HUBSPOT_CONTACT
-            else (Platform.SALESFORCE)
-        )
+    def platform(self) -> Platform | None:
+        """The platform the record lives in; None for a bare email address."""
+        return _RECORD_PLATFORM.get(self.record_type)
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,26 +273,43 @@ class TaskRequest:
 
 @runtime_checkable
 class SourceConnector(Protocol):
-    """Reads one platform. Each method streams pages and their resume cursors."""
+    """Reads one platform.
+
+    Each method reads one or more *streams* (e.g. ``contacts``, ``calls``,
+    ``email_events``) and yields pages; every page carries the cursor of its own
+    stream, to be saved with the page (same transaction) and handed back on the
+    next call in ``cursors`` (stream name -> cursor). A stream with no cursor is
+    read in full (backfill); a backfill cursor resumes where it stopped, and
+    once a stream is fully read its cursor switches to increments.
+    Deleted and merged-away records come through as ``deleted=True``.
+    """
 
     platform: Platform
 
-    def read_records(self, cursor: Cursor | None) -> Iterator[Page[PlatformRecord]]: ...
+    def read_records(self, cursors: Mapping[str, Cursor]) -> Iterator[Page[PlatformRecord]]: ...
 
-    def read_activities(self, cursor: Cursor | None) -> Iterator[Page[Activity]]: ...
+    def read_activities(self, cursors: Mapping[str, Cursor]) -> Iterator[Page[Activity]]: ...
 
-    def read_deals(self, cursor: Cursor | None) -> Iterator[Page[Deal]]: ...
+    def read_deals(self, cursors: Mapping[str, Cursor]) -> Iterator[Page[Deal]]: ...
 
     def read_owners(self) -> Iterator[Owner]: ...
 
 
 @runtime_checkable
 class SinkConnector(Protocol):
-    """Writes one platform. Each method answers one result per input, in order."""
+    """Writes one platform. Each write method answers one result per input, in input order.
+
+    Only lists / campaigns and fields that reengage owns are touched. A task's
+    ``idempotency_key`` is stored on the task; ``find_tasks`` looks keys up so
+    that a task is never created twice, even after a crash between the
+    platform's answer and the journal write.
+    """
 
     platform: Platform
 
-    def ensure_setup(self, field_names: Sequence[str], list_names: Sequence[str]) -> list[str]: ...
+    def check_setup(self, rules: Any) -> list[SetupItem]: ...
+
+    def apply_setup(self, items: Sequence[SetupItem]) -> list[SetupItem]: ...
 
     def update_fields(self, updates: Sequence[FieldUpdate]) -> list[WriteResult]: ...
 
@@ -292,7 +317,25 @@ class SinkConnector(Protocol):
 
     def remove_members(self, changes: Sequence[MembershipChange]) -> list[WriteResult]: ...
 
+    def find_tasks(self, idempotency_keys: Sequence[str]) -> dict[str, str]: ...
+
     def create_tasks(self, tasks: Sequence[TaskRequest]) -> list[WriteResult]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SetupItem:
+    """One thing reengage needs on a platform: a property / field, a list / campaign, a scope.
+
+    ``status`` is ``ok`` (exists as needed), ``missing`` (can be created),
+    ``created``, ``wrong`` (exists but differs: reported, never changed) or
+    ``manual`` (an admin must create it: ``instructions`` says exactly how).
+    """
+
+    kind: str
+    name: str
+    status: str
+    detail: str = ""
+    instructions: str = ""
 
 
 # ---------------------------------------------------------------------------- registry
@@ -307,6 +350,8 @@ class ConnectorInfo:
     name: str
     platform: str
     description: str
+    # factory(settings: config.settings.Settings, rules: config.rules.Rules) -> a connector
+    # implementing SourceConnector and SinkConnector (None for a connector that only lists itself)
     factory: Callable[..., Any] | None = None
 
 
@@ -374,6 +419,7 @@ __all__ = [
     "RecordRef",
     "RecordType",
     "RetriableError",
+    "SetupItem",
     "SinkConnector",
     "SourceConnector",
     "StopRun",
