@@ -363,6 +363,28 @@ class InstalledConnector:
     error: str | None = None
 
 
+SANDBOX_ENTRY_POINT_GROUP = "reengage.sandbox"
+
+
+def load_sandbox(name: str = "builtin") -> Callable[..., Any]:
+    """The sandbox factory registered under ``reengage.sandbox`` (the built-in emulators).
+
+    ``factory(persons=..., seed=..., ...)`` returns an unstarted sandbox with
+    ``start()``, ``stop()``, ``environment()`` (the ``REENGAGE_*`` variables
+    that point reengage at it), ``hubspot`` and ``salesforce``.
+
+    Raises:
+        LookupError: no sandbox of that name is installed.
+    """
+    for ep in entry_points(group=SANDBOX_ENTRY_POINT_GROUP):
+        if ep.name == name:
+            factory: Callable[..., Any] = ep.load()
+            return factory
+    raise LookupError(
+        f"no sandbox named {name!r} is installed (entry-point group {SANDBOX_ENTRY_POINT_GROUP})"
+    )
+
+
 def installed_connectors() -> list[InstalledConnector]:
     """Lists the connectors registered through entry points, built-in and third-party.
 
@@ -427,4 +449,5 @@ __all__ = [
     "WriteResult",
     "WriteStatus",
     "installed_connectors",
+    "load_sandbox",
 ]

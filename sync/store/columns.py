@@ -6,6 +6,11 @@ PostgreSQL, the latter over libpq's COPY-speed binary protocol) hand result
 sets over as Arrow record batches; ``to_numpy`` on an integer column is then a
 copy-free view. SQL text is built by SQLAlchemy Core, so the same query serves
 both back-ends.
+
+On SQLite the ADBC driver brings its own copy of the library: reads happen
+outside any open write transaction of the same process, and the store runs
+with a rollback journal (see ``migrate._sqlite_pragmas``). SQLite is the
+single-worker store; several workers share a PostgreSQL store.
 """
 
 from __future__ import annotations
@@ -39,7 +44,10 @@ def _inline(query: Select[Any], engine: Engine) -> str:
     # instants, codes), never from platform data, and ADBC's parameter styles
     # differ between drivers.
     compiled = query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
-    return str(compiled)
+    sql = str(compiled)
+    if compiled.params and any(mark in sql for mark in ("?", "%(")):
+        raise ValueError(f"a bound value could not be inlined for the columnar reader: {sql}")
+    return sql
 
 
 def read_arrow(engine: Engine, query: Select[Any]) -> pa.Table:

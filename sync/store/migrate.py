@@ -45,8 +45,10 @@ def current_revision(engine: Engine) -> str | None:
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    # Rollback journal, not WAL: the columnar reader (ADBC) links its own SQLite,
+    # and a WAL index shared by two SQLite libraries in one process can serve it
+    # a stale snapshot.
+    cursor.execute("PRAGMA journal_mode=DELETE")
     cursor.close()
 
 

@@ -93,6 +93,11 @@ persons = Table(
     Column("do_not_call", Boolean, nullable=False, default=False),
     Column("hubspot_score", Float),
     Column("updated_at", UtcDateTime(), nullable=False),
+    Column("primary_record", String(100)),
+    Column("hubspot_owner_id", Id),
+    Column("salesforce_owner_id", Id),
+    Column("lifecycle_stage", String(100)),
+    Column("lead_status", String(100)),
 )
 
 platform_records = Table(

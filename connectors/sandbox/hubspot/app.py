@@ -1,0 +1,59 @@
+"""The Starlette app: every endpoint behind the guard, the whole behind the fault knobs."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from connectors.sandbox.faults import FaultMiddleware, Faults
+from connectors.sandbox.hubspot import (
+    routes_associations,
+    routes_lists,
+    routes_misc,
+    routes_objects,
+    routes_properties,
+    routes_search,
+)
+from connectors.sandbox.hubspot.context import Context, Endpoint
+from connectors.sandbox.hubspot.guard import guarded
+from connectors.sandbox.hubspot.limits import TEN_SECONDLY, rate_limit_body
+from connectors.sandbox.hubspot.wire import error_body
+
+ENDPOINTS: list[Endpoint] = [
+    *routes_search.ENDPOINTS,
+    *routes_objects.ENDPOINTS,
+    *routes_associations.ENDPOINTS,
+    *routes_properties.ENDPOINTS,
+    *routes_lists.ENDPOINTS,
+    *routes_misc.ENDPOINTS,
+]
+
+
+def fault_shape(status: int, kind: str) -> Response:
+    """HubSpot-shaped answers for injected faults: a ten-secondly 429 or a 503."""
+    if status == 429:
+        return JSONResponse(rate_limit_body(TEN_SECONDLY), status_code=429)
+    body = error_body("Service Unavailable. Please retry later.", "SERVICE_UNAVAILABLE")
+    return JSONResponse(body, status_code=status)
+
+
+def _route(ctx: Context, endpoint: Endpoint, path: str) -> Route:
+    async def handle(request: Request) -> Response:
+        return await guarded(ctx, endpoint, request)
+
+    return Route(path, handle, methods=[endpoint.method], name=f"{endpoint.key}:{path}")
+
+
+def build_app(ctx: Context, faults: Faults) -> ASGIApp:
+    """Routes for each endpoint, with and without a trailing slash (the SDK sends both forms)."""
+    routes: list[Route] = []
+    for endpoint in ENDPOINTS:
+        bare = endpoint.path.rstrip("/")
+        routes.append(_route(ctx, endpoint, bare))
+        routes.append(_route(ctx, endpoint, bare + "/"))
+    app = Starlette(routes=routes)
+    app.router.redirect_slashes = False
+    return FaultMiddleware(app, faults, fault_shape)

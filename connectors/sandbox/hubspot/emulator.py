@@ -1,0 +1,87 @@
+"""The HubSpot emulator others start: state, limits, faults and the served app together."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from connectors.sandbox.faults import Faults
+from connectors.sandbox.hubspot.app import build_app
+from connectors.sandbox.hubspot.context import Context
+from connectors.sandbox.hubspot.limits import RateLimiter
+from connectors.sandbox.hubspot.state import HubSpotState
+from connectors.sandbox.seed import HubSpotSeed
+from connectors.sandbox.server import ServedApp
+
+
+class HubSpotEmulator:
+    """An in-memory HubSpot portal served over HTTP on 127.0.0.1.
+
+    Point the real SDK at it with
+    ``hubspot.Client.create(access_token=emu.token, host=emu.url)``.
+
+    Args:
+        token: the private-app token the emulator accepts (``Authorization: Bearer``).
+        ten_second_limit: requests per rolling 10 seconds (100 Free/Starter, 190 Pro/Ent).
+        search_per_second: the search endpoints' own bucket.
+        daily_limit: requests per day, all endpoints.
+        faults: fault knobs; a fresh, all-off :class:`Faults` when None.
+    """
+
+    def __init__(
+        self,
+        *,
+        token: str = "sandbox-token",
+        ten_second_limit: int = 100,
+        search_per_second: int = 5,
+        daily_limit: int = 1_000_000,
+        faults: Faults | None = None,
+    ) -> None:
+        self.token = token
+        self.state = HubSpotState()
+        self.faults = faults if faults is not None else Faults()
+        self.limiter = RateLimiter(
+            ten_second_limit=ten_second_limit,
+            search_per_second=search_per_second,
+            daily_limit=daily_limit,
+        )
+        self.context = Context(self.state, self.limiter, token)
+        self._served: ServedApp | None = None
+
+    @property
+    def missing_scopes(self) -> set[str]:
+        """Endpoint families answered 403 MISSING_SCOPES (``objects``, ``search``,
+        ``associations``, ``properties``, ``lists``, ``owners``, ``email_events``, ``events``,
+        ``account_info``); mutable while serving."""
+        return self.context.missing_scopes
+
+    @property
+    def url(self) -> str:
+        if self._served is None:
+            raise RuntimeError("the HubSpot emulator is not started")
+        return self._served.url
+
+    def load_seed(self, seed: HubSpotSeed) -> None:
+        self.state.load_seed(seed)
+
+    def start(self) -> str:
+        """Serves on a free port; returns the base URL ``http://127.0.0.1:PORT``."""
+        if self._served is None:
+            self._served = ServedApp(build_app(self.context, self.faults)).start()
+        return self._served.url
+
+    def stop(self) -> None:
+        if self._served is not None:
+            self._served.stop()
+            self._served = None
+
+    def __enter__(self) -> HubSpotEmulator:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

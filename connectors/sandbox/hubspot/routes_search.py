@@ -1,0 +1,34 @@
+"""``POST /crm/v3/objects/{objectType}/search`` (its own rate bucket, no rate-limit headers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from connectors.sandbox.hubspot.context import Context, Endpoint, json_body, type_param
+from connectors.sandbox.hubspot.filters import SearchError
+from connectors.sandbox.hubspot.render import record_json, wanted_properties
+from connectors.sandbox.hubspot.search import parse_request, run
+from connectors.sandbox.hubspot.wire import validation_error
+
+
+async def search(ctx: Context, request: Request) -> Response:
+    type_name = type_param(request)
+    body = await json_body(request) or {}
+    try:
+        query = parse_request(body)
+        with ctx.state.lock:
+            found = run(ctx.state, type_name, query)
+            names = wanted_properties(type_name, query.properties)
+            results = [record_json(type_name, r, names) for r in found.records]
+    except SearchError as exc:
+        return validation_error(str(exc))
+    answer: dict[str, Any] = {"total": found.total, "results": results}
+    if found.next_after is not None:
+        answer["paging"] = {"next": {"after": found.next_after}}
+    return JSONResponse(answer)
+
+
+ENDPOINTS = [Endpoint("POST", "/crm/v3/objects/{objectType}/search", search, "search", search=True)]
