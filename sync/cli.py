@@ -18,6 +18,7 @@ from rich.table import Table
 from config.rules import Rules, RulesError, load_rules
 from config.settings import Settings, SettingsError, effective_config, load_settings
 from connectors.base import installed_connectors
+from sync.cli_sandbox import sandbox_app
 
 app = typer.Typer(
     name="reengage",
@@ -29,6 +30,7 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+app.add_typer(sandbox_app, name="sandbox")
 
 console = Console()
 err_console = Console(stderr=True)

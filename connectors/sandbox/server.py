@@ -98,7 +98,9 @@ class ServedApp:
         return self
 
     def stop(self) -> None:
+        # force_exit: do not wait for idle keep-alive connections (clients keep pools open)
         self._server.should_exit = True
+        self._server.force_exit = True
         self._thread.join(timeout=10)
         self._sock.close()
 

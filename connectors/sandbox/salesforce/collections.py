@@ -1,0 +1,87 @@
+"""sObject Collections: ``POST`` / ``PATCH`` / ``DELETE composite/sobjects``.
+
+Up to 200 records per call, answered HTTP 200 with one ``{id, success, errors}`` per
+record in request order, even when some failed; more than 200 is a 400
+``EXCEEDED_ID_LIMIT`` for the whole call. With ``allOrNone`` one failure rolls every
+record back (the others report ``ALL_OR_NONE_OPERATION_ROLLED_BACK``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.responses import JSONResponse, Response
+
+from connectors.sandbox.salesforce.errors import ApiError, bad_request
+from connectors.sandbox.salesforce.routing import Call
+from connectors.sandbox.salesforce.writes import Outcome, Writer
+
+MAX_RECORDS = 200
+
+
+def _too_many(count: int) -> ApiError:
+    return bad_request(
+        "EXCEEDED_ID_LIMIT",
+        f"record limit reached. cannot submit more than {MAX_RECORDS} records into this call"
+        f" ({count} given)",
+    )
+
+
+async def _records(call: Call) -> tuple[list[dict[str, Any]], bool]:
+    body = await call.json()
+    records = body.get("records") if isinstance(body, dict) else None
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise bad_request("JSON_PARSER_ERROR", "The request body must have a 'records' list")
+    if len(records) > MAX_RECORDS:
+        raise _too_many(len(records))
+    return records, bool(body.get("allOrNone", False))
+
+
+def _type(record: dict[str, Any]) -> str | None:
+    attributes = record.get("attributes")
+    return attributes.get("type") if isinstance(attributes, dict) else None
+
+
+def _respond(writer: Writer, steps: list[Callable[[], Outcome]], all_or_none: bool) -> Response:
+    outcomes = writer.run(steps, all_or_none)
+    return JSONResponse([outcome.result() for outcome in outcomes])
+
+
+async def create(call: Call) -> Response:
+    records, all_or_none = await _records(call)
+    writer = call.writer()
+    steps = [_bind(writer.create, _type(r), r) for r in records]
+    return _respond(writer, steps, all_or_none)
+
+
+async def update(call: Call) -> Response:
+    records, all_or_none = await _records(call)
+    writer = call.writer()
+    steps = [_bind(writer.update, _type(r), r) for r in records]
+    return _respond(writer, steps, all_or_none)
+
+
+async def delete(call: Call) -> Response:
+    params = call.request.query_params
+    ids = [i for i in params.get("ids", "").split(",") if i]
+    if not ids:
+        raise bad_request("MISSING_ARGUMENT", "ids parameter is required")
+    if len(ids) > MAX_RECORDS:
+        raise _too_many(len(ids))
+    all_or_none = params.get("allOrNone", "false").lower() == "true"
+    writer = call.writer()
+    steps: list[Callable[[], Outcome]] = [_bind_delete(writer, i) for i in ids]
+    return _respond(writer, steps, all_or_none)
+
+
+def _bind(
+    action: Callable[[str | None, dict[str, Any]], Outcome],
+    kind: str | None,
+    record: dict[str, Any],
+) -> Callable[[], Outcome]:
+    return lambda: action(kind, record)
+
+
+def _bind_delete(writer: Writer, record_id: str) -> Callable[[], Outcome]:
+    return lambda: writer.delete(record_id)

@@ -1,0 +1,183 @@
+"""Plain REST resources: versions, describe, limits, single records, getUpdated / getDeleted.
+
+getUpdated answers for no more than 30 days before the day of the call and getDeleted
+for no more than 15, as Salesforce does; an older ``start`` (or an ``end`` before
+``start``) is a 400 ``INVALID_REPLICATION_DATE``. Seconds in ``start`` / ``end`` are
+ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import JSONResponse, Response
+
+from connectors.sandbox.salesforce.describe import describe_global, describe_object
+from connectors.sandbox.salesforce.errors import ApiError, bad_request, not_found
+from connectors.sandbox.salesforce.limits import limits_body
+from connectors.sandbox.salesforce.routing import Call
+from connectors.sandbox.salesforce.schema import ObjectDef
+from connectors.sandbox.salesforce.values import (
+    BadValue,
+    days_before,
+    parse_datetime,
+    to_json,
+    truncate_to_minute,
+    wire_datetime,
+)
+from connectors.sandbox.salesforce.writes import Outcome
+
+UPDATED_WINDOW_DAYS = 30
+DELETED_WINDOW_DAYS = 15
+RESOURCES = ("sobjects", "query", "queryAll", "limits", "composite", "jobs", "tooling")
+
+
+def versions(max_version: str) -> list[dict[str, str]]:
+    top = int(float(max_version))
+    return [
+        {"label": f"API {v}.0", "url": f"/services/data/v{v}.0", "version": f"{v}.0"}
+        for v in range(31, top + 1)
+    ]
+
+
+async def resources(call: Call) -> Response:
+    base = f"/services/data/v{call.version}"
+    return JSONResponse({name: f"{base}/{name}" for name in RESOURCES})
+
+
+async def sobjects(call: Call) -> Response:
+    return JSONResponse(describe_global(call.state.schema, call.version))
+
+
+async def describe(call: Call) -> Response:
+    return JSONResponse(describe_object(_object(call), call.version))
+
+
+async def limits(call: Call) -> Response:
+    return JSONResponse(limits_body(call.state.budget))
+
+
+def _object(call: Call) -> ObjectDef:
+    name = str(call.params["object"])
+    definition = call.state.schema.get(name)
+    if definition is None:
+        raise not_found(f"The requested resource does not exist: sObject type '{name}'")
+    return definition
+
+
+def _raise_first(outcome: Outcome) -> None:
+    if outcome.errors:
+        error = outcome.errors[0]
+        raise ApiError(400, error["statusCode"], error["message"], error["fields"])
+
+
+async def get_record(call: Call) -> Response:
+    definition = _object(call)
+    record = call.state.record(definition.name, str(call.params["id"]))
+    if record is None or record.get("IsDeleted"):
+        raise not_found()
+    wanted = call.request.query_params.get("fields")
+    names = [n.strip() for n in wanted.split(",")] if wanted else None
+    fields = [definition.field(n) for n in names] if names else list(definition.fields.values())
+    if any(f is None for f in fields):
+        raise bad_request("INVALID_FIELD", f"No such column on entity '{definition.name}'")
+    url = f"/services/data/v{call.version}/sobjects/{definition.name}/{record['Id']}"
+    body: dict[str, Any] = {"attributes": {"type": definition.name, "url": url}}
+    for item in fields:
+        assert item is not None
+        body[item.name] = to_json(record.get(item.name, item.default))
+    return JSONResponse(body)
+
+
+async def create_record(call: Call) -> Response:
+    definition = _object(call)
+    values = await call.json()
+    if not isinstance(values, dict):
+        raise bad_request("JSON_PARSER_ERROR", "expected a JSON object")
+    writer = call.writer()
+    outcome = writer.run([lambda: writer.create(definition.name, values)], False)[0]
+    _raise_first(outcome)
+    return JSONResponse(outcome.result(), status_code=201)
+
+
+async def update_record(call: Call) -> Response:
+    definition = _object(call)
+    values = await call.json()
+    if not isinstance(values, dict):
+        raise bad_request("JSON_PARSER_ERROR", "expected a JSON object")
+    values = {**values, "Id": str(call.params["id"])}
+    writer = call.writer()
+    outcome = writer.run([lambda: writer.update(definition.name, values)], False)[0]
+    _raise_first_or_404(outcome)
+    return Response(status_code=204)
+
+
+async def delete_record(call: Call) -> Response:
+    _object(call)
+    writer = call.writer()
+    outcome = writer.run([lambda: writer.delete(str(call.params["id"]))], False)[0]
+    _raise_first_or_404(outcome)
+    return Response(status_code=204)
+
+
+def _raise_first_or_404(outcome: Outcome) -> None:
+    if outcome.errors and outcome.errors[0]["statusCode"] in (
+        "MALFORMED_ID",
+        "INVALID_CROSS_REFERENCE_KEY",
+    ):
+        raise not_found("Provided external ID field does not exist or is not accessible")
+    if outcome.errors and outcome.errors[0]["statusCode"] == "ENTITY_IS_DELETED":
+        raise ApiError(404, "ENTITY_IS_DELETED", "entity is deleted")
+    _raise_first(outcome)
+
+
+def _window(call: Call, days: int) -> tuple[Any, Any]:
+    params = call.request.query_params
+    try:
+        start = truncate_to_minute(parse_datetime(params["start"]))
+        end = truncate_to_minute(parse_datetime(params["end"]))
+    except (KeyError, BadValue) as exc:
+        raise bad_request(
+            "INVALID_REPLICATION_DATE", "start and end must be valid dateTimes"
+        ) from exc
+    now = call.state.now()
+    earliest = days_before(now, days)
+    if end < start:
+        raise bad_request("INVALID_REPLICATION_DATE", "EndDate before StartDate")
+    if start < earliest:
+        raise bad_request(
+            "INVALID_REPLICATION_DATE",
+            f"startDate before org replication enabled date or more than {days} days ago",
+        )
+    return start, min(end, truncate_to_minute(now))
+
+
+async def updated(call: Call) -> Response:
+    definition = _object(call)
+    start, end = _window(call, UPDATED_WINDOW_DAYS)
+    table = call.state.table(definition.name)
+    ids = [
+        r["Id"]
+        for r in table.scan_stamp((start, True), (end, False), False)
+        if not r.get("IsDeleted")
+    ]
+    return JSONResponse({"ids": ids, "latestDateCovered": wire_datetime(end)})
+
+
+async def deleted(call: Call) -> Response:
+    definition = _object(call)
+    start, end = _window(call, DELETED_WINDOW_DAYS)
+    prefix = definition.key_prefix
+    rows = [
+        {"id": record_id, "deletedDate": wire_datetime(when)}
+        for record_id, when in call.state.deleted_log.items()
+        if record_id.startswith(prefix) and start <= when < end
+    ]
+    earliest = days_before(call.state.now(), DELETED_WINDOW_DAYS)
+    return JSONResponse(
+        {
+            "deletedRecords": rows,
+            "earliestDateAvailable": wire_datetime(earliest),
+            "latestDateCovered": wire_datetime(end),
+        }
+    )

@@ -1,0 +1,121 @@
+"""Both emulators, seeded with one generated world, as one thing to start and stop.
+
+``reengage demo`` and ``reengage sandbox serve`` use this; so do the tests and
+benchmarks that need both platforms. :meth:`Sandbox.environment` gives the
+``REENGAGE_*`` variables that point reengage at it, so that running against
+the sandbox and against real platforms differs only in those values.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+
+from connectors.sandbox.dataset import generate
+from connectors.sandbox.hubspot.emulator import HubSpotEmulator
+from connectors.sandbox.salesforce.emulator import SalesforceEmulator
+from connectors.sandbox.seed import SandboxDataset
+
+
+@dataclass
+class SandboxOptions:
+    """How big the world is and how the platforms behave.
+
+    Attributes:
+        persons: persons in the generated world.
+        seed: the generator's seed (same seed, same world).
+        now: the world's "now" (the generator's default when None).
+        ten_second_limit: HubSpot's burst window (100 Free/Starter, 190 Pro/Enterprise).
+        hubspot_daily_limit: HubSpot's daily cap.
+        salesforce_daily_limit: Salesforce's daily API allocation.
+    """
+
+    persons: int = 5000
+    seed: int = 7
+    now: datetime | None = None
+    ten_second_limit: int = 100
+    hubspot_daily_limit: int = 1_000_000
+    salesforce_daily_limit: int = 1_000_000
+    api_version: str = "62.0"
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class Sandbox:
+    """The emulated HubSpot portal and Salesforce org on loopback, with one generated world."""
+
+    def __init__(self, options: SandboxOptions | None = None) -> None:
+        self.options = options or SandboxOptions()
+        self.hubspot = HubSpotEmulator(
+            ten_second_limit=self.options.ten_second_limit,
+            daily_limit=self.options.hubspot_daily_limit,
+        )
+        self.salesforce = SalesforceEmulator(
+            api_version=self.options.api_version,
+            daily_limit=self.options.salesforce_daily_limit,
+        )
+        self.dataset: SandboxDataset | None = None
+        self._folder: Path | None = None
+
+    def start(self, dataset: SandboxDataset | None = None) -> Sandbox:
+        """Generates (or takes) the world, loads it into both emulators and serves them."""
+        opts = self.options
+        self.dataset = dataset or generate(opts.persons, seed=opts.seed, now=opts.now)
+        self.hubspot.load_seed(self.dataset.hubspot)
+        self.salesforce.load_seed(self.dataset.salesforce)
+        self.hubspot.start()
+        self.salesforce.start()
+        self._folder = Path(tempfile.mkdtemp(prefix="reengage-sandbox-"))
+        shutil.copy(self.salesforce.ca_bundle, self._folder / "salesforce-ca.pem")
+        return self
+
+    @property
+    def salesforce_ca_bundle(self) -> Path:
+        if self._folder is None:
+            raise RuntimeError("the sandbox is not started")
+        return self._folder / "salesforce-ca.pem"
+
+    def environment(self) -> dict[str, str]:
+        """The ``REENGAGE_*`` variables that point reengage at this sandbox.
+
+        Salesforce uses the client-credentials flow, so that an expired session
+        is renewed the way it is against a real org.
+        """
+        creds = self.salesforce.state.credentials
+        return {
+            "REENGAGE_HUBSPOT__ACCESS_TOKEN": self.hubspot.token,
+            "REENGAGE_HUBSPOT__BASE_URL": self.hubspot.url,
+            "REENGAGE_SALESFORCE__INSTANCE_URL": self.salesforce.url,
+            "REENGAGE_SALESFORCE__CONSUMER_KEY": creds.client_id,
+            "REENGAGE_SALESFORCE__CONSUMER_SECRET": creds.client_secret,
+            "REENGAGE_SALESFORCE__API_VERSION": self.options.api_version,
+            "REENGAGE_SALESFORCE__CA_BUNDLE": str(self.salesforce_ca_bundle),
+        }
+
+    def stop(self) -> None:
+        self.hubspot.stop()
+        self.salesforce.stop()
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def open_sandbox(
+    persons: int = 5000, seed: int = 7, now: datetime | None = None, **limits: int
+) -> Sandbox:
+    """The ``reengage.sandbox`` entry point: an unstarted :class:`Sandbox`."""
+    return Sandbox(SandboxOptions(persons=persons, seed=seed, now=now, **limits))  # type: ignore[arg-type]

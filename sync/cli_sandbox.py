@@ -1,0 +1,62 @@
+"""``reengage sandbox serve``: the emulated HubSpot and Salesforce on their own.
+
+Prints the URLs and the ``REENGAGE_*`` variables that point a configuration at
+them, then serves until Ctrl-C. The credentials shown are the sandbox's own
+throw-away ones, made for this process: printing them is the point.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+import time
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+
+from connectors.base import load_sandbox
+
+sandbox_app = typer.Typer(
+    help="Run the built-in HubSpot + Salesforce emulators.", no_args_is_help=True
+)
+console = Console()
+
+
+def _describe(box: Any) -> str:
+    env = box.environment()
+    return "\n".join(
+        [
+            f"HubSpot     {env['REENGAGE_HUBSPOT__BASE_URL']}",
+            f"Salesforce  {env['REENGAGE_SALESFORCE__INSTANCE_URL']}  (TLS, throw-away CA)",
+        ]
+    )
+
+
+@sandbox_app.command("serve")
+def serve(
+    persons: Annotated[
+        int, typer.Option(min=100, max=1_000_000, help="Persons in the world.")
+    ] = 5000,
+    seed: Annotated[int, typer.Option(help="The generator's seed (same seed, same world).")] = 7,
+) -> None:
+    """Generate a world, serve both emulators on 127.0.0.1 and wait for Ctrl-C."""
+    started = time.monotonic()
+    with console.status(f"generating {persons:,} persons and starting the emulators..."):
+        box = load_sandbox()(persons=persons, seed=seed).start()
+    try:
+        took = time.monotonic() - started
+        console.print(Panel(_describe(box), title=f"reengage sandbox (ready in {took:.1f}s)"))
+        console.print("Point reengage at it with:")
+        for key, value in box.environment().items():
+            console.print(f"export {key}={value}", soft_wrap=True, highlight=False)
+        console.print("serving; press Ctrl-C to stop", style="dim")
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
+    finally:
+        box.stop()
+        console.print("sandbox stopped")
