@@ -124,3 +124,7 @@ def config_check(
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":  # python -m sync.cli
+    main()
