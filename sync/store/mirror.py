@@ -196,3 +196,11 @@ def load_cursor(conn: Connection, platform: str, stream: str) -> Cursor | None:
         select(cursors.c.value).where(cursors.c.platform == platform, cursors.c.stream == stream)
     ).scalar_one_or_none()
     return None if value is None else Cursor(stream=stream, value=value)
+
+
+def load_cursors(conn: Connection, platform: str) -> dict[str, Cursor]:
+    """Every saved cursor of one platform, by stream name."""
+    rows = conn.execute(
+        select(cursors.c.stream, cursors.c.value).where(cursors.c.platform == platform)
+    ).all()
+    return {stream: Cursor(stream=stream, value=value) for stream, value in rows}
