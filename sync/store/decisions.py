@@ -1,0 +1,161 @@
+"""The engine's decisions in the store: the latest state of each person and the history.
+
+* ``person_states``: one row per person, replaced by each classification;
+* ``episodes``: every dormancy episode up to T, rebuilt from history each time
+  (the engine derives them from the whole timeline, so they never drift);
+* ``transitions``: a row whenever a person's status differs from the last
+  stored one, dated when it happened (episode start, reactivation, hand-off)
+  rather than when reengage noticed;
+* ``segment_memberships``: entered / left rows per segment, for the KPIs.
+
+All writes happen in the caller's transaction, so a crash leaves the previous
+classification whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, delete, select, update
+
+from sync.engine import Decisions
+from sync.engine.codes import Status
+from sync.store.mirror import _chunks, _upsert
+from sync.store.schema import episodes, person_states, segment_memberships, transitions
+from sync.store.snapshot import Snapshot
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionStats:
+    persons: int
+    transitions: int
+    episodes: int
+    entered: int
+    left: int
+
+
+def _at(ms: int) -> datetime | None:
+    return None if ms < 0 else datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def _name(names: tuple[str, ...], code: int) -> str | None:
+    return names[code] if code >= 0 and names[code] else None
+
+
+def state_rows(snap: Snapshot, d: Decisions, holdout: np.ndarray[Any, Any]) -> list[dict[str, Any]]:
+    """One ``person_states`` row per person (values as the platforms' fields will show them)."""
+    rows = []
+    for i, pid in enumerate(snap.person_ids.tolist()):
+        rows.append(
+            {
+                "person_id": pid,
+                "as_of": d.as_of,
+                "is_customer": bool(d.is_customer[i]),
+                "status": _name(d.status_names, int(d.status[i])),
+                "segment": _name(d.segment_names, int(d.segment[i])),
+                "period_segment": _name(d.segment_names, int(d.period_segment[i])),
+                "approach": _name(d.approach_names, int(d.approach[i])),
+                "dormant_days": int(d.dormant_days[i]),
+                "score": round(float(d.score[i]), 1),
+                "quiet_since": _at(int(d.quiet_since_ms[i])),
+                "last_engagement_at": _at(int(d.last_engagement_ms[i])),
+                "last_touch": _detail(snap, int(d.last_touch[i])),
+                "episode_start": _at(int(d.episode_start_ms[i])),
+                "holdout": bool(holdout[i]),
+            }
+        )
+    return rows
+
+
+def _detail(snap: Snapshot, index: int) -> str | None:
+    return snap.input.details[index] if index >= 0 else None
+
+
+def _changed_at(d: Decisions, i: int) -> datetime:
+    """When person ``i`` entered their current status."""
+    status = int(d.status[i])
+    ms = {
+        Status.DORMANT: d.episode_start_ms[i],
+        Status.SUNSET: d.episode_start_ms[i],
+        Status.REACTIVATED: d.reactivated_ms[i],
+        Status.HANDED_OFF: d.handed_off_ms[i],
+    }.get(Status(status), -1)
+    return _at(int(ms)) or d.as_of
+
+
+def save_decisions(
+    conn: Connection, snap: Snapshot, d: Decisions, holdout: np.ndarray[Any, Any]
+) -> DecisionStats:
+    """Stores a classification (see the module docstring)."""
+    rows = state_rows(snap, d, holdout)
+    before = dict(conn.execute(select(person_states.c.person_id, person_states.c.status)).all())
+    moves = [
+        {
+            "person_id": row["person_id"],
+            "at": _changed_at(d, i),
+            "from_status": before.get(row["person_id"]),
+            "to_status": row["status"],
+        }
+        for i, row in enumerate(rows)
+        if before.get(row["person_id"]) != row["status"]
+        and not (row["person_id"] not in before and row["status"] is None)
+    ]
+    for chunk in _chunks(rows):
+        _upsert(conn, person_states, chunk, ["person_id"])
+    if moves:
+        conn.execute(transitions.insert(), moves)
+    n_episodes = _save_episodes(conn, snap, d)
+    entered, left = _save_memberships(conn, rows, d.as_of)
+    return DecisionStats(len(rows), len(moves), n_episodes, entered, left)
+
+
+def _save_episodes(conn: Connection, snap: Snapshot, d: Decisions) -> int:
+    ep = d.episodes
+    conn.execute(delete(episodes))
+    pids = snap.person_ids[ep.person]
+    rows = [
+        {
+            "person_id": int(pids[k]),
+            "started_at": _at(int(ep.start_ms[k])),
+            "ended_at": _at(int(ep.end_ms[k])),
+            "outcome": ep.outcome_names[int(ep.outcome[k])],
+            "segment": _name(d.segment_names, int(d.segment[ep.person[k]]))
+            if ep.end_ms[k] < 0
+            else None,
+            "reactivated_at": _at(int(ep.reactivated_ms[k])),
+            "handed_off_at": _at(int(ep.handed_off_ms[k])),
+        }
+        for k in range(len(ep.person))
+    ]
+    for chunk in _chunks(rows):
+        conn.execute(episodes.insert(), chunk)
+    return len(rows)
+
+
+def _save_memberships(
+    conn: Connection, rows: list[dict[str, Any]], as_of: datetime
+) -> tuple[int, int]:
+    """Closes memberships whose segment changed and opens the new ones."""
+    sm = segment_memberships
+    open_rows = conn.execute(
+        select(sm.c.id, sm.c.person_id, sm.c.segment).where(sm.c.left_at.is_(None))
+    ).all()
+    current = {r.person_id: (r.id, r.segment) for r in open_rows}
+    to_close, to_open = [], []
+    for row in rows:
+        pid, segment = row["person_id"], row["segment"]
+        held = current.get(pid)
+        if held is not None and held[1] != segment:
+            to_close.append(held[0])
+        if segment is not None and (held is None or held[1] != segment):
+            entered = row["episode_start"] if held is None and row["episode_start"] else as_of
+            to_open.append({"person_id": pid, "segment": segment, "entered_at": entered})
+    for chunk in _chunks({"id": i} for i in to_close):
+        ids = [c["id"] for c in chunk]
+        conn.execute(update(sm).where(sm.c.id.in_(ids)).values(left_at=as_of))
+    for chunk in _chunks(to_open):
+        conn.execute(sm.insert(), chunk)
+    return len(to_open), len(to_close)

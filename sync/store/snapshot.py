@@ -1,0 +1,172 @@
+"""The store as the engine's columnar input: persons, one de-duplicated timeline, deals.
+
+Read as Arrow columns (``columns.read_arrow``), joined to persons in SQL,
+turned into numpy arrays without a Python loop per row:
+
+* activities reach their person through their platform record (merged-away ids
+  have placeholder records pointing at the survivor's person) or, for HubSpot
+  marketing email events known only by address, through the person's email;
+* the integration's Salesforce copies of HubSpot email events are dropped where
+  their HubSpot twin is present (:func:`sync.timeline.drop_mirrored`);
+* a deal linked to several records of one person counts once for that person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import Engine, and_, select, union_all
+
+from config.rules import Rules
+from connectors.base import DealStatus, Platform, RecordType
+from sync.engine import EngineInput
+from sync.engine.codes import DealCode
+from sync.store.columns import read_arrow
+from sync.store.schema import activities, deal_records, deals, persons, platform_records
+from sync.timeline import PLATFORM_CODES, drop_mirrored, mirror_flags
+
+_DEAL_CODES = {s.value: int(DealCode[s.name]) for s in DealStatus}
+HUBSPOT, SALESFORCE = PLATFORM_CODES[Platform.HUBSPOT], PLATFORM_CODES[Platform.SALESFORCE]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The engine's input and how its person indexes map back to the store."""
+
+    input: EngineInput
+    person_ids: npt.NDArray[np.int64]  # store persons.id of each engine person index
+    person_keys: list[str]
+    activities_read: int
+    mirrors_dropped: int
+
+    def index_of(self, person_id: int) -> int | None:
+        i = int(np.searchsorted(self.person_ids, person_id))
+        return i if i < len(self.person_ids) and self.person_ids[i] == person_id else None
+
+
+def _ms(column: pa.ChunkedArray) -> npt.NDArray[np.int64]:
+    """Instants (Arrow timestamps, or SQLite's text) as epoch ms; null -> -1."""
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        column = pc.cast(column, pa.timestamp("us"))
+    as_int = pc.cast(pc.cast(column, pa.timestamp("us")), pa.int64())
+    return np.asarray(pc.fill_null(pc.divide(as_int, 1000), -1).to_numpy(), dtype=np.int64)
+
+
+def _persons(engine: Engine) -> pa.Table:
+    query = select(
+        persons.c.id, persons.c.person_key, persons.c.created_at, persons.c.hubspot_score
+    ).order_by(persons.c.id)
+    return read_arrow(engine, query)
+
+
+def _activity_query() -> Any:
+    a, r, p = activities, platform_records, persons
+    cols = (a.c.platform, a.c.kind, a.c.occurred_ms, a.c.detail, a.c.is_mirror)
+    by_record = (
+        select(r.c.person_id, *cols)
+        .join(r, and_(r.c.record_type == a.c.record_type, r.c.record_id == a.c.record_id))
+        .where(a.c.deleted.is_(False), r.c.person_id.is_not(None))
+    )
+    by_email = (
+        select(p.c.id.label("person_id"), *cols)
+        .join(p, p.c.email == a.c.record_id)
+        .where(a.c.deleted.is_(False), a.c.record_type == RecordType.EMAIL_ADDRESS.value)
+    )
+    return union_all(by_record, by_email)
+
+
+def _deal_query() -> Any:
+    d, l, r = deals, deal_records, platform_records  # noqa: E741 - l is the link table
+    return (
+        select(
+            r.c.person_id,
+            d.c.id,
+            d.c.status,
+            d.c.created_ms,
+            d.c.closed_ms,
+            d.c.amount,
+            d.c.loss_reason,
+        )
+        .distinct()
+        .join(l, l.c.deal_pk == d.c.id)
+        .join(r, and_(r.c.record_type == l.c.record_type, r.c.record_id == l.c.record_id))
+        .where(d.c.deleted.is_(False), r.c.person_id.is_not(None))
+    )
+
+
+def _dictionary(column: pa.ChunkedArray, details: dict[str, int]) -> npt.NDArray[np.int32]:
+    """Text column -> indexes into the shared ``details`` list (-1 for null)."""
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    words = encoded.dictionary.to_pylist()
+    remap = np.array([details.setdefault(w, len(details)) for w in words] or [0], np.int32)
+    idx = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return np.where(idx >= 0, remap[np.maximum(idx, 0)], -1).astype(np.int32)
+
+
+def load_snapshot(engine: Engine, rules: Rules) -> Snapshot:
+    """Reads the whole store into the engine's input (see the module docstring)."""
+    people = _persons(engine)
+    person_ids = people.column("id").to_numpy().astype(np.int64)
+    details: dict[str, int] = {}
+
+    acts = read_arrow(engine, select(_activity_query().subquery()))
+    a_person = np.searchsorted(person_ids, acts.column("person_id").to_numpy().astype(np.int64))
+    on_hubspot = pc.equal(acts.column("platform"), Platform.HUBSPOT.value).to_numpy()
+    platform = np.where(on_hubspot, HUBSPOT, SALESFORCE)
+    kind = acts.column("kind").to_numpy().astype(np.int64)
+    at_ms = acts.column("occurred_ms").to_numpy().astype(np.int64)
+    flags = _mirror_flags(acts, rules) & (platform == SALESFORCE)
+    window = rules.sources.salesforce.mirror_window_minutes * 60_000
+    keep = drop_mirrored(a_person, platform, kind, at_ms, flags, window)
+    detail = _dictionary(acts.column("detail"), details)
+
+    dl = read_arrow(engine, select(_deal_query().subquery()))
+    loss = _dictionary(dl.column("loss_reason"), details)
+    inp = EngineInput(
+        person_created_ms=_ms(people.column("created_at")),
+        hubspot_score=pc.fill_null(pc.cast(people.column("hubspot_score"), pa.float64()), np.nan)
+        .to_numpy()
+        .astype(np.float64),
+        act_person=a_person[keep].astype(np.int32),
+        act_kind=kind[keep].astype(np.int8),
+        act_ms=at_ms[keep],
+        act_detail=detail[keep],
+        details=list(details),
+        deal_person=np.searchsorted(person_ids, dl.column("person_id").to_numpy()).astype(np.int32),
+        deal_status=np.array([_DEAL_CODES[s] for s in dl.column("status").to_pylist()], np.int8),
+        deal_created_ms=_fill(dl.column("created_ms")),
+        deal_closed_ms=_fill(dl.column("closed_ms")),
+        deal_amount=pc.fill_null(pc.cast(dl.column("amount"), pa.float64()), np.nan).to_numpy(),
+        deal_loss_reason=loss,
+    )
+    return Snapshot(
+        input=inp,
+        person_ids=person_ids,
+        person_keys=people.column("person_key").to_pylist(),
+        activities_read=len(keep),
+        mirrors_dropped=int((~keep).sum()),
+    )
+
+
+def _fill(column: pa.ChunkedArray) -> npt.NDArray[np.int64]:
+    return np.asarray(pc.fill_null(pc.cast(column, pa.int64()), -1).to_numpy(), dtype=np.int64)
+
+
+def _mirror_flags(acts: pa.Table, rules: Rules) -> npt.NDArray[np.bool_]:
+    """The stored mirror flag, or a Salesforce subject matching the integration's pattern."""
+    mirrored = pc.cast(acts.column("is_mirror"), pa.bool_())  # SQLite hands back integers
+    stored = np.asarray(pc.fill_null(mirrored, False).to_numpy(), dtype=bool)
+    encoded = pc.dictionary_encode(acts.column("detail")).combine_chunks()
+    words = encoded.dictionary.to_numpy(zero_copy_only=False)
+    pattern = rules.sources.salesforce.hubspot_mirror_subject_pattern
+    per_word = mirror_flags(words, pattern) if len(words) else np.zeros(0, bool)
+    idx = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    flags: npt.NDArray[np.bool_] = stored.copy()
+    if len(words):
+        flags |= (idx >= 0) & per_word[np.maximum(idx, 0)]
+    return flags

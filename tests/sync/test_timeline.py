@@ -1,0 +1,246 @@
+"""One timeline: Salesforce copies of HubSpot email events count once, real repeats stay."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from config.rules import SalesforceSources
+from connectors.base import Activity, ActivityKind, Platform, RecordRef, RecordType
+from sync.timeline import PLATFORM_CODES, dedupe_activities, drop_mirrored, mirror_flags
+
+MIN = 60_000
+WINDOW = 10 * MIN
+OPEN = ActivityKind.EMAIL_OPEN.code
+CLICK = ActivityKind.EMAIL_CLICK.code
+HS = PLATFORM_CODES[Platform.HUBSPOT]
+SF = PLATFORM_CODES[Platform.SALESFORCE]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One timeline row; ``mirror`` marks a Salesforce task flagged as an integration copy."""
+
+    person: int
+    platform: int
+    kind: int
+    minute: float
+    mirror: bool = False
+
+
+def hs(minute: float, kind: int = OPEN, person: int = 1) -> Row:
+    return Row(person, HS, kind, minute)
+
+
+def mirror(minute: float, kind: int = OPEN, person: int = 1) -> Row:
+    return Row(person, SF, kind, minute, mirror=True)
+
+
+def sf(minute: float, kind: int = OPEN, person: int = 1) -> Row:
+    return Row(person, SF, kind, minute)
+
+
+def keep(rows: list[Row], window_ms: int = WINDOW) -> list[bool]:
+    mask = drop_mirrored(
+        np.array([r.person for r in rows]),
+        np.array([r.platform for r in rows]),
+        np.array([r.kind for r in rows]),
+        np.array([round(r.minute * MIN) for r in rows], dtype=np.int64),
+        np.array([r.mirror for r in rows]),
+        window_ms,
+    )
+    return [bool(k) for k in mask]
+
+
+CASES = [
+    ([hs(0), mirror(3)], [True, False]),
+    ([mirror(3), hs(0)], [False, True]),
+    ([hs(0), mirror(-2)], [True, False]),
+    ([hs(0), hs(1), mirror(3), mirror(4)], [True, True, False, False]),
+    ([hs(0), mirror(3), mirror(4)], [True, False, True]),
+    ([hs(0), mirror(10)], [True, False]),
+    ([hs(0), mirror(10.001)], [True, True]),
+    ([hs(0), mirror(-30)], [True, True]),
+    ([mirror(3)], [True]),
+    ([mirror(3), mirror(5)], [True, True]),
+    ([hs(0), sf(3)], [True, True]),
+    ([hs(0, kind=CLICK), mirror(3, kind=OPEN)], [True, True]),
+    ([hs(0, person=1), mirror(3, person=2)], [True, True]),
+    ([Row(1, SF, OPEN, 0, mirror=False), Row(1, SF, OPEN, 2, mirror=True)], [True, True]),
+    ([Row(1, HS, OPEN, 0, mirror=True), Row(1, HS, OPEN, 2, mirror=True)], [True, True]),
+    # greedy in time order takes the earliest free twin, which leaves the later
+    # twin for the later mirror: both copies are absorbed
+    ([hs(0), mirror(9), hs(10), mirror(19)], [True, False, True, False]),
+    ([hs(0), hs(3), mirror(2), mirror(5)], [True, True, False, False]),
+    ([hs(0), mirror(3), hs(100), mirror(103)], [True, False, True, False]),
+]
+IDS = [
+    "mirror-after-open-dropped",
+    "input-order-irrelevant",
+    "mirror-slightly-before-dropped",
+    "two-opens-two-mirrors-stay-two",
+    "one-open-two-mirrors-counts-two",
+    "window-edge-inclusive",
+    "just-outside-window-kept",
+    "far-outside-window-kept",
+    "mirror-without-twin-kept",
+    "two-mirrors-without-twin-kept",
+    "unflagged-salesforce-task-kept",
+    "other-kind-is-no-twin",
+    "other-person-is-no-twin",
+    "unflagged-salesforce-is-no-twin",
+    "hubspot-rows-are-never-mirrors",
+    "chain-matched-without-losing-a-pair",
+    "interleaved-opens",
+    "separate-clusters",
+]
+
+
+@pytest.mark.parametrize(("rows", "expected"), CASES, ids=IDS)
+def test_drop_mirrored(rows: list[Row], expected: list[bool]) -> None:
+    assert keep(rows) == expected
+
+
+def test_zero_window_matches_only_the_same_instant() -> None:
+    assert keep([hs(0), mirror(0), mirror(0.001)], window_ms=0) == [True, False, True]
+
+
+def test_empty_and_mismatched_columns() -> None:
+    empty = np.array([], dtype=np.int64)
+    assert drop_mirrored(empty, empty, empty, empty, empty.astype(bool), WINDOW).shape == (0,)
+    with pytest.raises(ValueError, match="same length"):
+        drop_mirrored(np.array([1]), empty, empty, empty, empty.astype(bool), WINDOW)
+
+
+def test_string_columns_are_accepted() -> None:
+    mask = drop_mirrored(
+        np.array(["salesforce_contact:0031", "salesforce_contact:0031"]),
+        np.array(["hubspot", "salesforce"]),
+        np.array(["email_open", "email_open"]),
+        np.array([0, 3 * MIN]),
+        np.array([False, True]),
+        WINDOW,
+    )
+    assert mask.tolist() == [True, False]
+
+
+# ---------------------------------------------------------------------------- properties
+
+rows_strategy = st.lists(
+    st.builds(
+        Row,
+        person=st.integers(1, 3),
+        platform=st.sampled_from([HS, SF]),
+        kind=st.sampled_from([OPEN, CLICK]),
+        minute=st.integers(0, 60),
+        mirror=st.booleans(),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=rows_strategy, order=st.randoms(use_true_random=False))
+def test_kept_rows_do_not_depend_on_input_order(rows: list[Row], order: object) -> None:
+    shuffled = list(rows)
+    order.shuffle(shuffled)  # type: ignore[attr-defined]
+    kept = sorted(str(r) for r, k in zip(rows, keep(rows), strict=True) if k)
+    kept_shuffled = sorted(str(r) for r, k in zip(shuffled, keep(shuffled), strict=True) if k)
+    assert kept == kept_shuffled
+
+
+def _max_matching(rows: list[Row]) -> int:
+    """Brute-force maximum matching (augmenting paths), the oracle for the greedy."""
+    twins = [i for i, r in enumerate(rows) if r.platform == HS]
+    mirrors = [i for i, r in enumerate(rows) if r.platform == SF and r.mirror]
+    owner: dict[int, int] = {}
+
+    def fits(m: int, t: int) -> bool:
+        a, b = rows[m], rows[t]
+        return (a.person, a.kind) == (b.person, b.kind) and abs(a.minute - b.minute) * MIN <= WINDOW
+
+    def augment(m: int, seen: set[int]) -> bool:
+        for t in twins:
+            if t not in seen and fits(m, t):
+                seen.add(t)
+                if t not in owner or augment(owner[t], seen):
+                    owner[t] = m
+                    return True
+        return False
+
+    return sum(augment(m, set()) for m in mirrors)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=rows_strategy)
+def test_drops_as_many_mirrors_as_can_be_paired(rows: list[Row]) -> None:
+    mask = keep(rows)
+    dropped = [r for r, k in zip(rows, mask, strict=True) if not k]
+    assert all(r.platform == SF and r.mirror for r in dropped)
+    assert len(dropped) == _max_matching(rows)
+    twins = sum(r.platform == HS for r in rows)
+    assert len(dropped) <= twins
+
+
+# ---------------------------------------------------------------------------- flags
+
+
+PATTERN = SalesforceSources().hubspot_mirror_subject_pattern
+
+
+def test_mirror_flags_from_subject_and_marker() -> None:
+    details = [
+        "Email Opened: Spring webinar",
+        "Email Clicked: Spring webinar",
+        "Email Sent: Spring webinar",
+        "Marketing Email: Newsletter",
+        "Call: follow-up",
+        None,
+        "Re: Email Opened: nope",
+        "Email Opened: Spring webinar",
+    ]
+    markers = [None, None, None, None, None, "email-event:9", None, ""]
+    flags = mirror_flags(details, PATTERN, markers)
+    assert flags.tolist() == [True, True, True, True, False, True, False, True]
+
+
+def test_a_pattern_matching_nothing_never_flags_missing_details() -> None:
+    assert mirror_flags([None, ""], ".*").tolist() == [False, True]
+
+
+# ---------------------------------------------------------------------------- activities
+
+T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
+HUB = RecordRef(RecordType.HUBSPOT_CONTACT, "1")
+LEAD = RecordRef(RecordType.SALESFORCE_LEAD, "00Q1")
+
+
+def act(platform: Platform, minutes: int, detail: str, record: RecordRef) -> Activity:
+    return Activity(
+        platform=platform,
+        activity_id=f"{platform}:{minutes}:{detail}",
+        record=record,
+        kind=ActivityKind.EMAIL_OPEN,
+        occurred_at=T0 + timedelta(minutes=minutes),
+        detail=detail,
+    )
+
+
+def test_dedupe_activities_counts_one_open_once() -> None:
+    person_of = {HUB: "p1", LEAD: "p1"}
+    activities = [
+        act(Platform.HUBSPOT, 0, "Spring webinar", HUB),
+        act(Platform.SALESFORCE, 4, "Email Opened: Spring webinar", LEAD),
+        act(Platform.SALESFORCE, 60, "Email Opened: Spring webinar", LEAD),
+        act(
+            Platform.SALESFORCE, 2, "Email Opened: Spring webinar", RecordRef(LEAD.record_type, "x")
+        ),
+    ]
+    kept = dedupe_activities(activities, person_of, SalesforceSources())
+    assert kept == [activities[0], activities[2], activities[3]]
+    assert dedupe_activities([], person_of, SalesforceSources()) == []
