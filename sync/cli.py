@@ -14,11 +14,14 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine
 
 from config.rules import Rules, RulesError, load_rules
 from config.settings import Settings, SettingsError, effective_config, load_settings
 from connectors.base import installed_connectors
+from sync.cli_explain import AsOf, explain_command, parse_as_of
 from sync.cli_sandbox import sandbox_app
+from sync.store.migrate import StoreError, open_store
 
 app = typer.Typer(
     name="reengage",
@@ -71,6 +74,30 @@ def load_config() -> tuple[Settings, Rules]:
     except RulesError as exc:
         raise fail(str(exc)) from None
     return settings, rules
+
+
+def open_configured_store(settings: Settings) -> Engine:
+    """Opens (and migrates) the configured store, or exits with the reason."""
+    try:
+        return open_store(settings.store_url)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+
+
+@app.command("explain")
+def explain_cmd(
+    query: Annotated[str, typer.Argument(help="An email address or a platform record id.")],
+    as_of: AsOf = None,
+) -> None:
+    """Why a person is (or is not) dormant: segment, rule, score and its parts."""
+    settings, rules = load_config()
+    when = parse_as_of(as_of)
+    engine = open_configured_store(settings)
+    try:
+        if not explain_command(engine, rules, query, when):
+            raise fail(f"no person with the email or record id {query!r} in the store", code=1)
+    finally:
+        engine.dispose()
 
 
 @app.command()
