@@ -189,6 +189,10 @@ class Tasks(_Strict):
     max_per_owner_per_day: Annotated[int, Field(ge=0)] = 0
 
 
+class Apply(_Strict):
+    max_attempts: Annotated[int, Field(ge=1, le=100)] = 5  # failures before an operation is parked
+
+
 class Owners(_Strict):
     hubspot_fallback_user: str = ""
     salesforce_fallback_user: str = ""
@@ -306,6 +310,7 @@ class Rules(_Strict):
     reactivation: Reactivation = Reactivation()
     lists: Lists = Lists()
     tasks: Tasks = Tasks()
+    apply: Apply = Apply()
     owners: Owners = Owners()
     holdout: Holdout = Holdout()
     handoff: Handoff = Handoff()

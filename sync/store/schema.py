@@ -309,6 +309,8 @@ operations = Table(
     Column("payload", JSON, nullable=False),
     Column("idempotency_key", String(200), nullable=False),
     Column("person_id", Integer),
+    Column("segment", String(64)),
+    Column("priority", String(16)),
     Column("status", String(16), nullable=False),  # planned / applied / failed / parked
     Column("attempts", Integer, nullable=False, default=0),
     Column("error_code", String(100)),
