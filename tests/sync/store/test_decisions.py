@@ -82,3 +82,28 @@ def test_unchanged_rerun_writes_no_history(engine: Engine) -> None:
     decide(engine, RULES, NOW)
     again = decide(engine, RULES, NOW)
     assert (again.stats.transitions, again.stats.entered, again.stats.left) == (0, 0, 0)
+
+
+def test_holdout_is_kept_after_the_episode_ends(engine: Engine) -> None:
+    from sync.holdout import holdout_draw
+
+    store_world(engine)
+    key = "salesforce_lead:00QA"
+    salt = next(f"s{i}" for i in range(1000) if holdout_draw(key, f"s{i}") < 0.5)
+    rules = RULES.model_copy(
+        update={"holdout": RULES.holdout.model_copy(update={"share": 0.5, "salt": salt})}
+    )
+    first = decide(engine, rules, NOW)
+    assert first.holdout[first.snapshot.person_keys.index(key)]
+    assert _state(engine, key)["holdout"] is True
+    with engine.begin() as conn:
+        lead = RecordRef(RecordType.SALESFORCE_LEAD, "00QA")
+        click = Activity(Platform.SALESFORCE, "00T9", lead, ActivityKind.EMAIL_CLICK, ago(0.5))
+        save_activities(conn, [click])
+    later = decide(engine, rules, NOW + timedelta(hours=1))
+    state = _state(engine, key)
+    assert state["status"] == "reactivated" and state["holdout"] is True
+    assert later.holdout[later.snapshot.person_keys.index(key)]
+    no_holdout = RULES  # share 0 ends the holdout
+    decide(engine, no_holdout, NOW + timedelta(hours=2))
+    assert _state(engine, key)["holdout"] is False

@@ -1,0 +1,310 @@
+"""The operation journal: plans, each operation's fate, and what is applied on the platforms.
+
+Every planned operation is written (``planned``) before anything is sent; each
+outcome is recorded with the state it implies in one transaction:
+
+* ``applied`` (or ``skipped``: already so on the platform) updates the applied
+  state — ``applied_fields`` for field updates, ``applied_memberships`` for list
+  changes, ``created_tasks`` for tasks, alerts and hand-off writes;
+* ``failed`` keeps the platform's error code and message; an idempotency key
+  that failed ``rules.apply.max_attempts`` times is ``parked``: no longer
+  planned, listed by ``reengage report`` for a person to look at.
+
+The planner diffs against the applied state (:func:`load_applied`), so an
+unchanged world plans nothing, and a crash between a platform's answer and the
+journal write is healed by the connectors' look-ups (task keys on the platform,
+"already a member" answers) on the next run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, select, update
+
+from connectors.base import Platform, RecordRef, RecordType, WriteResult, WriteStatus
+from sync.plan.model import Operation, OpKind, Plan, infer_ref
+from sync.store.mirror import _chunks, _upsert
+from sync.store.schema import (
+    applied_fields,
+    applied_memberships,
+    created_tasks,
+    cursors,
+    operations,
+    plans,
+    platform_records,
+)
+
+ONE_OFF = (OpKind.CREATE_TASK, OpKind.SEND_ALERT)
+
+
+@dataclass(frozen=True)
+class AppliedState:
+    fields: dict[RecordRef, dict[str, str | None]]
+    members: dict[tuple[Platform, str], frozenset[RecordRef]]
+    created: frozenset[str]
+    parked: frozenset[str]
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """A stored operation: its journal row id and the operation itself."""
+
+    id: int
+    operation: Operation
+    status: str
+
+
+def store_version(conn: Connection) -> str:
+    """A fingerprint of what a plan was made from: cursors, records and the applied state.
+
+    A saved plan is applied only while this is unchanged: new data, or writes made
+    by another run, make the plan stale.
+    """
+    parts = [
+        conn.execute(select(func.max(cursors.c.updated_at))).scalar(),
+        conn.execute(select(func.count()).select_from(platform_records)).scalar(),
+        conn.execute(select(func.max(applied_fields.c.applied_at))).scalar(),
+        conn.execute(select(func.count()).select_from(applied_memberships)).scalar(),
+        conn.execute(select(func.count()).select_from(created_tasks)).scalar(),
+    ]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+def load_applied(conn: Connection) -> AppliedState:
+    fields: dict[RecordRef, dict[str, str | None]] = defaultdict(dict)
+    for rtype, rid, name, value in conn.execute(
+        select(
+            applied_fields.c.record_type,
+            applied_fields.c.record_id,
+            applied_fields.c.field,
+            applied_fields.c.value,
+        )
+    ):
+        fields[RecordRef(RecordType(rtype), rid)][name] = value
+    members: dict[tuple[Platform, str], set[RecordRef]] = defaultdict(set)
+    for platform, name, ref in _memberships(conn):
+        members[(platform, name)].add(ref)
+    created = frozenset(conn.execute(select(created_tasks.c.idempotency_key)).scalars())
+    return AppliedState(
+        fields=dict(fields),
+        members={k: frozenset(v) for k, v in members.items()},
+        created=created,
+        parked=parked_keys(conn),
+    )
+
+
+def _memberships(conn: Connection) -> Iterable[tuple[Platform, str, RecordRef]]:
+    """Applied memberships with each member's record type (from the stored record when
+    known, else inferred from the id: a removal must name the right Salesforce object)."""
+    am, pr = applied_memberships, platform_records
+    query = select(am.c.platform, am.c.list_name, am.c.record_id, pr.c.record_type).outerjoin(
+        pr,
+        and_(
+            pr.c.record_id == am.c.record_id,
+            pr.c.record_type.like(am.c.platform + "%"),
+        ),
+    )
+    for platform_name, list_name, record_id, record_type in conn.execute(query):
+        platform = Platform(platform_name)
+        ref = (
+            RecordRef(RecordType(record_type), record_id)
+            if record_type
+            else infer_ref(platform, record_id)
+        )
+        yield platform, list_name, ref
+
+
+def parked_keys(conn: Connection) -> frozenset[str]:
+    return frozenset(
+        conn.execute(
+            select(operations.c.idempotency_key).where(operations.c.status == "parked").distinct()
+        ).scalars()
+    )
+
+
+def save_plan(
+    conn: Connection, plan: Plan, *, as_of: datetime, version: str, run_id: int | None = None
+) -> str:
+    """Stores the plan and its operations (all ``planned``); returns the plan id."""
+    plan_id = str(uuid.uuid4())
+    now = datetime.now(UTC)
+    counts = plan.counts()
+    summary = {
+        "by_op": {f"{op}/{platform}": n for (op, platform), n in counts.by_op.items()},
+        "by_segment": dict(counts.by_segment),
+        "deferred": counts.deferred,
+    }
+    conn.execute(
+        plans.insert().values(
+            id=plan_id,
+            run_id=run_id,
+            created_at=now,
+            as_of=as_of,
+            store_version=version,
+            status="planned",
+            summary=summary,
+        )
+    )
+    rows = (_op_row(plan_id, seq, op, now) for seq, op in enumerate(plan.operations))
+    for chunk in _chunks(rows):
+        conn.execute(operations.insert(), chunk)
+    return plan_id
+
+
+def _op_row(plan_id: str, seq: int, op: Operation, now: datetime) -> dict[str, Any]:
+    return {
+        "plan_id": plan_id,
+        "seq": seq,
+        "platform": op.platform.value if op.platform else "-",
+        "op": op.op.value,
+        "record_type": op.record.record_type.value if op.record else None,
+        "record_id": op.record.record_id if op.record else None,
+        "target": op.target,
+        "payload": dict(op.payload),
+        "idempotency_key": op.idempotency_key,
+        "person_id": op.person_id,
+        "segment": op.segment,
+        "priority": op.priority,
+        "status": "planned",
+        "attempts": 0,
+        "updated_at": now,
+    }
+
+
+def _operation(row: Any) -> Operation:
+    record = RecordRef(RecordType(row.record_type), row.record_id) if row.record_type else None
+    return Operation(
+        op=OpKind(row.op),
+        platform=None if row.platform == "-" else Platform(row.platform),
+        record=record,
+        target=row.target,
+        payload=row.payload,
+        idempotency_key=row.idempotency_key,
+        person_id=row.person_id,
+        segment=row.segment,
+        priority=row.priority,
+    )
+
+
+def pending(conn: Connection, plan_id: str) -> list[JournalEntry]:
+    """The plan's operations not yet applied (planned or failed), in plan order."""
+    rows = conn.execute(
+        select(operations)
+        .where(operations.c.plan_id == plan_id, operations.c.status.in_(("planned", "failed")))
+        .order_by(operations.c.seq)
+    ).all()
+    return [JournalEntry(r.id, _operation(r), r.status) for r in rows]
+
+
+def plan_row(conn: Connection, plan_id: str) -> Any:
+    return conn.execute(select(plans).where(plans.c.id == plan_id)).first()
+
+
+def set_plan_status(conn: Connection, plan_id: str, status: str) -> None:
+    conn.execute(update(plans).where(plans.c.id == plan_id).values(status=status))
+
+
+def record_outcomes(
+    conn: Connection,
+    outcomes: Sequence[tuple[JournalEntry, WriteResult]],
+    *,
+    max_attempts: int,
+    now: datetime | None = None,
+) -> None:
+    """Writes each operation's outcome and the applied state it implies (one transaction)."""
+    now = now or datetime.now(UTC)
+    for entry, result in outcomes:
+        if result.status in (WriteStatus.APPLIED, WriteStatus.SKIPPED):
+            _applied(conn, entry.operation, result, now)
+            conn.execute(
+                update(operations)
+                .where(operations.c.id == entry.id)
+                .values(
+                    status="applied",
+                    platform_id=result.platform_id,
+                    updated_at=now,
+                    attempts=operations.c.attempts + 1,
+                    error_code=None,
+                    error_message=None,
+                )
+            )
+        else:
+            _failed(conn, entry, result, max_attempts, now)
+
+
+def _failed(
+    conn: Connection, entry: JournalEntry, result: WriteResult, max_attempts: int, now: datetime
+) -> None:
+    key = entry.operation.idempotency_key
+    earlier = conn.execute(
+        select(func.count()).where(
+            operations.c.idempotency_key == key,
+            operations.c.status.in_(("failed", "parked")),
+            operations.c.id != entry.id,
+        )
+    ).scalar_one()
+    status = "parked" if earlier + 1 >= max_attempts else "failed"
+    conn.execute(
+        update(operations)
+        .where(operations.c.id == entry.id)
+        .values(status=status, error_code=result.error_code, error_message=result.message,
+                attempts=operations.c.attempts + 1, updated_at=now)
+    )  # fmt: skip
+
+
+def _applied(conn: Connection, op: Operation, result: WriteResult, now: datetime) -> None:
+    if op.op is OpKind.UPDATE_FIELDS and op.record is not None:
+        rows = [
+            {
+                "record_type": op.record.record_type.value,
+                "record_id": op.record.record_id,
+                "field": name,
+                "value": value,
+                "applied_at": now,
+            }
+            for name, value in op.applied_values().items()
+        ]
+        _upsert(conn, applied_fields, rows, ["record_type", "record_id", "field"])
+        if op.target == "handoff":
+            _created(conn, op, result, now)
+    elif op.op in (OpKind.ADD_MEMBER, OpKind.REMOVE_MEMBER) and op.record is not None:
+        key = {"platform": _platform(op), "list_name": op.target, "record_id": op.record.record_id}
+        if op.op is OpKind.ADD_MEMBER:
+            _upsert(conn, applied_memberships, [{**key, "applied_at": now}], list(key))
+        else:
+            conn.execute(
+                delete(applied_memberships).where(
+                    and_(*(applied_memberships.c[k] == v for k, v in key.items()))
+                )
+            )
+    elif op.op in ONE_OFF:
+        _created(conn, op, result, now)
+
+
+def _platform(op: Operation) -> str:
+    return op.platform.value if op.platform else "-"
+
+
+def _created(conn: Connection, op: Operation, result: WriteResult, now: datetime) -> None:
+    row = {
+        "idempotency_key": op.idempotency_key,
+        "platform": _platform(op),
+        "task_id": result.platform_id,
+        "person_id": op.person_id,
+        "trigger": op.target or op.op.value,
+        "created_at": now,
+    }
+    _upsert(conn, created_tasks, [row], ["idempotency_key"])
+
+
+def parked_operations(conn: Connection) -> Iterable[Any]:
+    return conn.execute(
+        select(operations).where(operations.c.status == "parked").order_by(operations.c.updated_at)
+    ).all()
