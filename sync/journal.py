@@ -239,13 +239,26 @@ def record_outcomes(
             _failed(conn, entry, result, max_attempts, now)
 
 
+def _same_operation(op: Operation) -> Any:
+    """Journal rows of the same operation in any plan: the same idempotency key for one-off
+    operations (tasks, alerts, hand-off writes), else the same write on the same record and
+    list (field and membership keys digest their content, which may change between runs)."""
+    if op.one_off:
+        return operations.c.idempotency_key == op.idempotency_key
+    return and_(
+        operations.c.op == op.op.value,
+        operations.c.platform == _platform(op),
+        operations.c.record_id == (op.record.record_id if op.record else None),
+        operations.c.target.is_(None) if op.target is None else operations.c.target == op.target,
+    )
+
+
 def _failed(
     conn: Connection, entry: JournalEntry, result: WriteResult, max_attempts: int, now: datetime
 ) -> None:
-    key = entry.operation.idempotency_key
     earlier = conn.execute(
         select(func.count()).where(
-            operations.c.idempotency_key == key,
+            _same_operation(entry.operation),
             operations.c.status.in_(("failed", "parked")),
             operations.c.id != entry.id,
         )
@@ -257,6 +270,23 @@ def _failed(
         .values(status=status, error_code=result.error_code, error_message=result.message,
                 attempts=operations.c.attempts + 1, updated_at=now)
     )  # fmt: skip
+
+
+def _signature(op: Operation) -> tuple[str | None, ...]:
+    """What :func:`_same_operation` compares, as a value."""
+    if op.one_off:
+        return ("key", op.idempotency_key)
+    return (op.op.value, _platform(op), op.record.record_id if op.record else None, op.target)
+
+
+def drop_parked(conn: Connection, plan: Plan) -> tuple[Plan, int]:
+    """The plan without parked operations (not to be planned or sent again), and how many."""
+    rows = conn.execute(select(operations).where(operations.c.status == "parked")).all()
+    if not rows:
+        return plan, 0
+    parked = {_signature(_operation(r)) for r in rows}
+    kept = [op for op in plan.operations if _signature(op) not in parked]
+    return Plan.of(kept, plan.deferred), len(plan.operations) - len(kept)
 
 
 def _applied(conn: Connection, op: Operation, result: WriteResult, now: datetime) -> None:

@@ -88,3 +88,22 @@ def test_failures_are_retried_then_parked(engine: Engine) -> None:
         assert load_applied(conn).parked == frozenset({"k-add"})
         (parked,) = parked_operations(conn)
     assert parked.error_code == "INVALID_LIST"
+
+
+def test_a_parked_write_is_dropped_from_later_plans(engine: Engine) -> None:
+    from dataclasses import replace
+
+    from sync.journal import drop_parked
+
+    failing = ops()[1]
+    for _ in range(3):
+        with engine.begin() as conn:
+            plan_id = save_plan(conn, Plan.of([failing]), as_of=NOW, version="v")
+            (entry,) = pending(conn, plan_id)
+            bad = WriteResult("k", WriteStatus.FAILED, error_code="INVALID_LIST", message="no list")
+            record_outcomes(conn, [(entry, bad)], max_attempts=3, now=NOW)
+    # the next run plans the same write under a new content key: still parked
+    again = replace(failing, idempotency_key="k-add-next-run")
+    with engine.connect() as conn:
+        kept, dropped = drop_parked(conn, Plan.of([again, ops()[0]]))
+    assert dropped == 1 and [o.op for o in kept.operations] == [OpKind.UPDATE_FIELDS]

@@ -1,0 +1,117 @@
+"""Fills the planner's input from the store and a fresh classification.
+
+Persons' records, consent flags and emails come from the store (as columns);
+the applied state from the journal; the reactivation / hand-off triggers from
+the engine input the classification ran on. Records that cannot be written
+are left out: deleted ones, merged-away placeholders, and converted leads
+(Salesforce makes a converted lead read-only; its contact carries the person).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from sqlalchemy import Connection, and_, select
+
+from config.rules import Rules
+from connectors.base import Platform, RecordRef, RecordType
+from sync.decide import Classification
+from sync.journal import load_applied
+from sync.plan.inputs import PersonRecord, PlanInput
+from sync.plan.triggers import triggers_from_input
+from sync.store.schema import operations, owners, persons, platform_records
+
+
+def _records(conn: Connection, index_of: dict[int, int], n: int) -> list[tuple[PersonRecord, ...]]:
+    r = platform_records
+    query = select(r.c.person_id, r.c.record_type, r.c.record_id, r.c.owner_id).where(
+        r.c.person_id.is_not(None), ~r.c.deleted, r.c.converted_contact_id.is_(None)
+    )
+    out: list[list[PersonRecord]] = [[] for _ in range(n)]
+    for pid, rtype, rid, owner in conn.execute(query):
+        i = index_of.get(pid)
+        if i is not None:
+            out[i].append(PersonRecord(RecordRef(RecordType(rtype), rid), owner))
+    return [tuple(sorted(recs, key=lambda p: (p.ref.record_type, p.ref.record_id))) for recs in out]
+
+
+def _person_columns(conn: Connection, ids: list[int]) -> dict[str, Any]:
+    rows = {
+        row.id: row
+        for row in conn.execute(
+            select(
+                persons.c.id,
+                persons.c.email,
+                persons.c.email_opt_out,
+                persons.c.hard_bounce,
+                persons.c.do_not_call,
+            )
+        )
+    }
+    return {
+        "emails": [rows[i].email for i in ids],
+        "email_opt_out": np.array([bool(rows[i].email_opt_out) for i in ids], dtype=bool),
+        "hard_bounce": np.array([bool(rows[i].hard_bounce) for i in ids], dtype=bool),
+        "do_not_call": np.array([bool(rows[i].do_not_call) for i in ids], dtype=bool),
+    }
+
+
+def _owners_active(conn: Connection) -> dict[tuple[Platform, str], bool]:
+    return {
+        (Platform(p), oid): bool(active)
+        for p, oid, active in conn.execute(
+            select(owners.c.platform, owners.c.owner_id, owners.c.active)
+        )
+    }
+
+
+def tasks_today(conn: Connection, as_of: datetime, zone: str) -> dict[tuple[Platform, str], int]:
+    """Tasks reengage gave each owner on T's business date (for the per-owner cap)."""
+    tz = ZoneInfo(zone)
+    start = datetime.combine(as_of.astimezone(tz).date(), datetime.min.time(), tz)
+    counts: dict[tuple[Platform, str], int] = defaultdict(int)
+    rows = conn.execute(
+        select(operations.c.platform, operations.c.payload).where(
+            and_(
+                operations.c.op == "create_task",
+                operations.c.status == "applied",
+                operations.c.updated_at >= start,
+                operations.c.updated_at < start + timedelta(days=1),
+            )
+        )
+    )
+    for platform, payload in rows:
+        owner = (payload or {}).get("owner_id")
+        if owner:
+            counts[(Platform(platform), owner)] += 1
+    return dict(counts)
+
+
+def build_plan_input(conn: Connection, c: Classification, rules: Rules) -> PlanInput:
+    """The planner's input for classification ``c`` (same transaction as the plan's save)."""
+    ids = [int(i) for i in c.snapshot.person_ids]
+    index_of = {pid: i for i, pid in enumerate(ids)}
+    applied = load_applied(conn)
+    reactivation, handoff = triggers_from_input(c.snapshot.input, c.decisions, rules)
+    as_of = c.decisions.as_of
+    return PlanInput(
+        as_of=as_of,
+        decisions=c.decisions,
+        person_keys=c.snapshot.person_keys,
+        person_ids=c.snapshot.person_ids,
+        details=c.snapshot.input.details,
+        records=_records(conn, index_of, len(ids)),
+        holdout=c.holdout,
+        reactivation=reactivation,
+        handoff=handoff,
+        owners_active=_owners_active(conn),
+        applied_fields=applied.fields,
+        applied_members=applied.members,
+        created=applied.created | applied.parked,
+        tasks_today=tasks_today(conn, as_of, rules.dormancy.business_timezone),
+        **_person_columns(conn, ids),
+    )
