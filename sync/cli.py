@@ -20,6 +20,7 @@ from config.rules import Rules, RulesError, load_rules
 from config.settings import Settings, SettingsError, effective_config, load_settings
 from connectors.base import installed_connectors
 from sync.cli_explain import AsOf, explain_command, parse_as_of
+from sync.cli_run import CommandError, cycle, plan_rows, print_plan, setup_command, summary
 from sync.cli_sandbox import sandbox_app
 from sync.store.migrate import StoreError, open_store
 
@@ -96,6 +97,150 @@ def explain_cmd(
     try:
         if not explain_command(engine, rules, query, when):
             raise fail(f"no person with the email or record id {query!r} in the store", code=1)
+    finally:
+        engine.dispose()
+
+
+def _run(fn: Any) -> Any:
+    """Runs a platform command body, turning CommandError into its one-line exit."""
+    try:
+        return fn()
+    except CommandError as exc:
+        raise fail(str(exc), code=exc.code) from None
+
+
+@app.command()
+def setup(
+    check_only: Annotated[
+        bool, typer.Option("--check-only", help="Only check; create nothing.")
+    ] = False,
+) -> None:
+    """Check credentials and permissions; create the properties, fields, lists and campaigns
+    reengage needs (or print exactly what an admin must create). Safe to run twice."""
+    settings, rules = load_config()
+    if not _run(lambda: setup_command(settings, rules, create=not check_only)):
+        raise typer.Exit(1)
+
+
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars (cron, CI).")]
+
+
+@app.command()
+def backfill(quiet: Quiet = False) -> None:
+    """Full pull of both platforms into the store (resumable), then one classification."""
+    settings, rules = load_config()
+    engine = open_configured_store(settings)
+    try:
+        result = _run(
+            lambda: cycle(engine, settings, rules, kind="backfill", as_of=parse_as_of(None),
+                          plan=False, apply=False, quiet=quiet)
+        )  # fmt: skip
+        summary(result, applied_hint=False)
+    finally:
+        engine.dispose()
+
+
+@app.command("sync")
+def sync_cmd(
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Write the plan to the platforms.")
+    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan only; write nothing.")] = False,
+    as_of: AsOf = None,
+    quiet: Quiet = False,
+) -> None:
+    """One incremental cycle: pull changes, classify, plan, apply. The first sync against
+    platforms reengage never wrote to only plans, unless --apply is given."""
+    if apply and dry_run:
+        raise fail("--apply and --dry-run exclude each other")
+    settings, rules = load_config()
+    when = parse_as_of(as_of)
+    engine = open_configured_store(settings)
+    mode = True if apply else False if dry_run else None
+    try:
+        result = _run(
+            lambda: cycle(engine, settings, rules, kind="sync", as_of=when, plan=True,
+                          apply=mode, quiet=quiet)
+        )  # fmt: skip
+        summary(result, applied_hint=True)
+        if result.applied is not None and result.applied.total("failed"):
+            raise fail(f"{result.applied.total('failed')} operations failed (retried next run)", 1)
+    finally:
+        engine.dispose()
+
+
+@app.command("plan")
+def plan_cmd(
+    as_of: AsOf = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    limit: Annotated[int, typer.Option(help="Operations to list (0: all).")] = 20,
+    segment: Annotated[str | None, typer.Option(help="Only this segment's operations.")] = None,
+    person: Annotated[
+        str | None, typer.Option(help="Only this person's (email or record id).")
+    ] = None,
+    quiet: Quiet = False,
+) -> None:
+    """Pull, classify and plan; print the plan. Writes nothing to any platform."""
+    from sync.cli_explain import find_person
+
+    settings, rules = load_config()
+    when = parse_as_of(as_of)
+    engine = open_configured_store(settings)
+    try:
+        result = _run(
+            lambda: cycle(engine, settings, rules, kind="plan", as_of=when, plan=True,
+                          apply=False, quiet=quiet or as_json)
+        )  # fmt: skip
+        person_id = None
+        if person is not None:
+            found = find_person(engine, person)
+            if found is None:
+                raise fail(f"no person with the email or record id {person!r}", 1)
+            person_id = int(found["id"])
+        rows = plan_rows(result.plan, segment=segment, person=person_id, limit=limit)
+        print_plan(result.plan, result.plan_id, rows, as_json=as_json)
+        if not as_json:
+            console.print(f"apply it with `reengage apply {result.plan_id}`")
+    finally:
+        engine.dispose()
+
+
+@app.command("apply")
+def apply_cmd(
+    plan_id: Annotated[str, typer.Argument(help="The id `reengage plan` printed.")],
+) -> None:
+    """Apply a saved plan exactly as shown (refused if the store moved on since)."""
+    from sync.journal import plan_row, store_version
+    from sync.run import apply_all
+
+    settings, rules = load_config()
+    engine = open_configured_store(settings)
+    try:
+        with engine.connect() as conn:
+            row = plan_row(conn, plan_id)
+            current = store_version(conn)
+        if row is None:
+            raise fail(f"no plan {plan_id!r} in the store", 1)
+        if row.status == "applied":
+            raise fail(f"plan {plan_id} is already applied", 1)
+        if row.store_version != current:
+            raise fail(
+                f"plan {plan_id} was made from data that has changed since "
+                f"({row.created_at:%Y-%m-%d %H:%M} UTC): make a new one with `reengage plan`",
+                1,
+            )
+
+        def body() -> Any:
+            from sync.cli_run import connected
+
+            with connected(settings, rules) as connectors:
+                return apply_all(engine, plan_id, connectors, rules)
+
+        stats = _run(body)
+        console.print(f"applied {stats.total('applied'):,} operations in {stats.calls} calls, "
+                      f"{stats.total('failed')} failed")  # fmt: skip
+        if stats.total("failed"):
+            raise typer.Exit(1)
     finally:
         engine.dispose()
 

@@ -19,9 +19,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import Select, sqltypes
 
 
 def _adbc_connect(url: str) -> Any:
@@ -50,6 +51,30 @@ def _inline(query: Select[Any], engine: Engine) -> str:
     return sql
 
 
+def _arrow_type(sql_type: Any) -> pa.DataType | None:
+    """The Arrow type a column of this SQLAlchemy type must have (None: leave as read)."""
+    if isinstance(sql_type, sqltypes.Boolean):
+        return pa.bool_()
+    if isinstance(sql_type, sqltypes.Integer):
+        return pa.int64()
+    if isinstance(sql_type, sqltypes.Float):
+        return pa.float64()
+    if isinstance(sql_type, sqltypes.String):
+        return pa.string()
+    return None
+
+
+def _conform(table: pa.Table, query: Select[Any]) -> pa.Table:
+    """Gives each column its declared type. SQLite has none: the ADBC driver infers one from
+    the values, so an all-null text column arrives as int64 and booleans as 0 / 1."""
+    columns = []
+    for field, column in zip(table.schema, query.selected_columns, strict=True):
+        want = _arrow_type(column.type)
+        data = table.column(field.name)
+        columns.append(data if want is None or field.type == want else pc.cast(data, want))
+    return pa.table(columns, names=table.column_names)
+
+
 def read_arrow(engine: Engine, query: Select[Any]) -> pa.Table:
     """Runs ``query`` on the store behind ``engine`` and returns the result as an Arrow table."""
     sql = _inline(query, engine)
@@ -57,13 +82,16 @@ def read_arrow(engine: Engine, query: Select[Any]) -> pa.Table:
     try:
         cur = conn.cursor()
         try:
+            if engine.dialect.name == "sqlite":
+                # one batch: the driver infers each column's type from its first batch
+                cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(2**30)})
             cur.execute(sql)
             table: pa.Table = cur.fetch_arrow_table()
         finally:
             cur.close()
     finally:
         conn.close()
-    return table
+    return _conform(table, query)
 
 
 def column_dict(table: pa.Table) -> Mapping[str, Any]:

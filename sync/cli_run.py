@@ -1,0 +1,229 @@
+"""The commands that talk to the platforms: setup, backfill, sync, plan, apply.
+
+Each builds its connectors from the settings (so pointing reengage at the
+sandbox or at real platforms differs only in the environment), runs through
+:mod:`sync.run`, prints what it read, decided and wrote, and exits non-zero
+with a one-line reason when it cannot finish: 2 for configuration, 3 for a
+clean stop that the next run resumes, 1 for anything else.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import Engine
+
+from config.rules import Rules
+from config.settings import Settings
+from connectors.base import ConfigurationError, ConnectorError, Platform, StopRun
+from sync.plan.model import Plan
+from sync.run import RunResult, build_connectors, close_all, run_cycle, setup_all
+
+console = Console()
+err = Console(stderr=True)
+
+
+class CommandError(Exception):
+    """Ends a command with a one-line reason and an exit code."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@contextmanager
+def connected(settings: Settings, rules: Rules) -> Iterator[dict[Platform, Any]]:
+    """The configured connectors, closed afterwards; platform errors become CommandError."""
+    try:
+        connectors = build_connectors(settings, rules)
+    except ConfigurationError as exc:
+        raise CommandError(exc.user_message, 2) from None
+    try:
+        yield connectors
+    except ConfigurationError as exc:
+        raise CommandError(f"{exc.platform or 'configuration'}: {exc.user_message}", 2) from None
+    except StopRun as exc:
+        raise CommandError(
+            f"stopped cleanly: {exc.user_message}; everything read so far is stored, "
+            "the next run resumes from there",
+            3,
+        ) from None
+    except KeyboardInterrupt:
+        raise CommandError(
+            "interrupted: everything read so far is stored; run the same command again to resume", 3
+        ) from None
+    except ConnectorError as exc:
+        raise CommandError(f"{exc.platform or 'platform'}: {exc.user_message}", 1) from None
+    finally:
+        close_all(connectors)
+
+
+def setup_command(settings: Settings, rules: Rules, *, create: bool) -> bool:
+    """Checks and creates what reengage needs; True when nothing is left for an admin."""
+    with connected(settings, rules) as connectors:
+        items = setup_all(connectors, rules, create=create)
+    table = Table(title="What reengage needs on each platform")
+    for col in ("platform", "kind", "name", "status", "detail"):
+        table.add_column(col, overflow="fold")
+    style = {
+        "ok": "green",
+        "created": "green",
+        "missing": "yellow",
+        "wrong": "red",
+        "manual": "red",
+    }
+    for platform, item in items:
+        detail = item.instructions or item.detail
+        table.add_row(
+            platform,
+            item.kind,
+            item.name,
+            f"[{style.get(item.status, '')}]{item.status}[/]",
+            detail,
+        )
+    console.print(table)
+    left = [i for _, i in items if i.status in ("missing", "wrong", "manual")]
+    if left:
+        console.print(f"[yellow]{len(left)} item(s) need attention[/] (see the detail column)")
+    return not left
+
+
+class StreamProgress:
+    """Rich progress bars, one per stream: records read, rate, time elapsed."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.progress = Progress(
+            TextColumn("{task.description:<28}"),
+            BarColumn(),
+            TextColumn("{task.completed:>10,.0f} records"),
+            TextColumn("{task.fields[rate]:>8} /s"),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not enabled,
+        )
+        self.tasks: dict[str, Any] = {}
+
+    def __call__(self, stream: str, n: int, complete: bool) -> None:
+        if stream not in self.tasks:
+            self.tasks[stream] = self.progress.add_task(stream, total=None, rate="-")
+        task_id = self.tasks[stream]
+        self.progress.update(task_id, advance=n)
+        task = self.progress.tasks[task_id]
+        if task.elapsed:
+            self.progress.update(task_id, rate=f"{task.completed / task.elapsed:,.0f}")
+        if complete:
+            self.progress.update(task_id, total=task.completed)
+
+
+def cycle(
+    engine: Engine, settings: Settings, rules: Rules, *, kind: str, as_of: datetime,
+    plan: bool, apply: bool | None, quiet: bool = False,
+) -> RunResult:  # fmt: skip
+    """Runs one cycle with progress bars.
+
+    ``apply=None`` applies only if reengage has written to these platforms before.
+    """
+    from sync.run import ever_applied
+
+    with connected(settings, rules) as connectors:
+        bars = StreamProgress(enabled=not quiet)
+        with bars.progress:
+            do_apply = ever_applied(engine) if apply is None else apply
+            result = run_cycle(
+                engine, connectors, rules, kind=kind, as_of=as_of, plan=plan, apply=do_apply,
+                progress=bars,
+            )  # fmt: skip
+    return result
+
+
+def summary(result: RunResult, *, applied_hint: bool) -> None:
+    """What a cycle read, decided and wrote, in a few lines."""
+    for s in result.pulled:
+        console.print(
+            f"read {s.platform}: {s.records:,} records, {s.activities:,} activities, "
+            f"{s.deals:,} deals"
+        )
+    if result.identity is not None:
+        i = result.identity
+        console.print(f"persons: {i.persons:,} ({i.ambiguities} identity ambiguities recorded)")
+    if result.classification is not None:
+        d = result.classification.decisions
+        names = d.status_names
+        counts = ", ".join(
+            f"{names[c]}: {int((d.status == c).sum()):,}" for c in range(1, len(names))
+        )
+        console.print(f"decided as of {d.as_of:%Y-%m-%d %H:%M} UTC: {counts}")
+    if result.plan is not None:
+        console.print(f"plan {result.plan_id}: {len(result.plan):,} operations")
+    if result.applied is not None:
+        a = result.applied
+        console.print(
+            f"applied {a.total('applied'):,} operations in {a.calls} calls, "
+            f"{a.total('failed')} failed"
+        )
+    elif result.plan is not None and applied_hint and len(result.plan):
+        console.print(
+            f"[yellow]dry run:[/] nothing was written. Review it with `reengage plan`, then run "
+            f"`reengage apply {result.plan_id}` or `reengage sync --apply`."
+        )
+
+
+def plan_rows(
+    plan: Plan, *, segment: str | None, person: int | None, limit: int
+) -> list[dict[str, Any]]:
+    rows = [
+        op.to_dict()
+        for op in plan.operations
+        if (segment is None or op.segment == segment) and (person is None or op.person_id == person)
+    ]
+    return rows[:limit] if limit > 0 else rows
+
+
+def print_plan(
+    plan: Plan, plan_id: str | None, rows: list[dict[str, Any]], *, as_json: bool
+) -> None:
+    counts = plan.counts()
+    if as_json:
+        doc = {
+            "plan_id": plan_id,
+            "counts": {f"{op}/{platform}": n for (op, platform), n in counts.by_op.items()},
+            "by_segment": dict(counts.by_segment),
+            "deferred": counts.deferred,
+            "operations": rows,
+        }
+        console.print_json(json.dumps(doc, default=str))
+        return
+    table = Table(
+        title=f"plan {plan_id}: {len(plan):,} operations "
+        f"({counts.deferred} tasks deferred by the cap)"
+    )
+    for col in ("operation", "platform", "count"):
+        table.add_column(col)
+    for (op, platform), n in counts.by_op.items():
+        table.add_row(op, platform, f"{n:,}")
+    console.print(table)
+    seg = Table(title="by segment")
+    seg.add_column("segment")
+    seg.add_column("operations")
+    for name, n in counts.by_segment.items():
+        seg.add_row(name, f"{n:,}")
+    console.print(seg)
+    if rows:
+        ops = Table(title=f"first {len(rows)} operations")
+        for col in ("op", "platform", "record", "target", "segment", "payload"):
+            ops.add_column(col, overflow="fold")
+        for r in rows:
+            ops.add_row(
+                r["op"],
+                r["platform"] or "-",
+                f"{r['record_type'] or ''} {r['record_id'] or ''}".strip(),
+                r["target"] or "", r["segment"] or "", json.dumps(r["payload"], default=str)[:160],
+            )  # fmt: skip
+        console.print(ops)

@@ -1,0 +1,248 @@
+"""The one place a sync runs end to end: pull -> identity -> classify -> plan -> apply.
+
+Everything else is a step it calls: connectors through ``connectors.base``
+only, the store, the pure engine and planner. Each run is recorded in the
+``runs`` table with what it read, decided and wrote. A connector's
+:class:`~connectors.base.StopRun` (a daily budget nearly spent, ``Ctrl-C``)
+ends the run cleanly: everything read so far is stored with its cursors, and
+nothing is planned from a half-read world.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, select, update
+
+from config.rules import Rules
+from config.settings import Settings
+from connectors.base import (
+    ConfigurationError,
+    Platform,
+    SetupItem,
+    SinkConnector,
+    SourceConnector,
+    StopRun,
+    installed_connectors,
+)
+from sync.apply import AlertSender, ApplyStats, apply_plan
+from sync.decide import Classification, decide
+from sync.journal import drop_parked, save_plan, store_version
+from sync.plan import make_plan
+from sync.plan.model import Plan
+from sync.pull import Progress, PullStats, pull
+from sync.store.persons import IdentityStats, resolve_and_save
+from sync.store.plan_input import build_plan_input
+from sync.store.schema import operations, runs
+
+log = logging.getLogger("reengage.run")
+
+
+def build_connectors(settings: Settings, rules: Rules) -> dict[Platform, Any]:
+    """The configured platforms' connectors, built by their registered factories."""
+    configured = {
+        Platform.HUBSPOT: settings.hubspot.configured,
+        Platform.SALESFORCE: settings.salesforce.configured,
+    }
+    built: dict[Platform, Any] = {}
+    for found in installed_connectors():
+        info = found.info
+        if info is None or info.factory is None:
+            continue
+        platform = Platform(info.platform) if info.platform in Platform._value2member_map_ else None
+        if platform is None or not configured.get(platform):
+            continue
+        built[platform] = info.factory(settings, rules)
+    if not built:
+        raise ConfigurationError(
+            "neither HubSpot nor Salesforce is configured: set REENGAGE_HUBSPOT__ACCESS_TOKEN "
+            "and/or the REENGAGE_SALESFORCE__* credentials (see `reengage config check`)"
+        )
+    return built
+
+
+def close_all(connectors: Mapping[Platform, Any]) -> None:
+    for connector in connectors.values():
+        close = getattr(connector, "close", None)
+        if callable(close):
+            close()
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    pulled: list[PullStats] = field(default_factory=list)
+    identity: IdentityStats | None = None
+    classification: Classification | None = None
+    plan_id: str | None = None
+    plan: Plan | None = None
+    parked_dropped: int = 0
+    applied: ApplyStats | None = None
+    status: str = "running"
+    message: str = ""
+
+
+def start_run(engine: Engine, kind: str, as_of: datetime) -> int:
+    with engine.begin() as conn:
+        result = conn.execute(
+            runs.insert().values(
+                kind=kind, started_at=datetime.now(UTC), status="running", as_of=as_of
+            )
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def finish_run(engine: Engine, result: RunResult, stats: dict[str, Any]) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            update(runs)
+            .where(runs.c.id == result.run_id)
+            .values(
+                finished_at=datetime.now(UTC),
+                status=result.status,
+                stats=stats,
+                message=result.message,
+            )
+        )
+
+
+def pull_all(
+    engine: Engine, sources: Mapping[Platform, SourceConnector], progress: Progress | None = None
+) -> list[PullStats]:
+    return [pull(engine, source, progress) for source in sources.values()]
+
+
+def classify_all(
+    engine: Engine, rules: Rules, as_of: datetime
+) -> tuple[IdentityStats, Classification]:
+    identity = resolve_and_save(engine, as_of)
+    return identity, decide(engine, rules, as_of)
+
+
+def plan_all(
+    engine: Engine, rules: Rules, classification: Classification, run_id: int | None
+) -> tuple[str, Plan, int]:
+    """Makes the plan, drops parked operations, stores it; returns (plan id, plan, dropped)."""
+    with engine.begin() as conn:
+        plan = make_plan(build_plan_input(conn, classification, rules), rules)
+        plan, dropped = drop_parked(conn, plan)
+        plan_id = save_plan(
+            conn,
+            plan,
+            as_of=classification.decisions.as_of,
+            version=store_version(conn),
+            run_id=run_id,
+        )
+    return plan_id, plan, dropped
+
+
+def ever_applied(engine: Engine) -> bool:
+    """Whether reengage has ever written to the configured platforms from this store."""
+    with engine.connect() as conn:
+        query = select(func.count()).where(operations.c.status == "applied")
+        return bool(conn.execute(query).scalar_one())
+
+
+def setup_all(
+    connectors: Mapping[Platform, Any], rules: Rules, *, create: bool
+) -> list[tuple[str, SetupItem]]:
+    """Checks (and with ``create``, creates) what reengage needs on each platform."""
+    out: list[tuple[str, SetupItem]] = []
+    for platform, connector in connectors.items():
+        items = connector.check_setup(rules)
+        missing = [i for i in items if i.status == "missing"]
+        if create and missing:
+            done = {(i.kind, i.name): i for i in connector.apply_setup(missing)}
+            items = [done.get((i.kind, i.name), i) for i in items]
+        out += [(platform.value, item) for item in items]
+    return out
+
+
+def sinks_of(connectors: Mapping[Platform, Any]) -> dict[Platform, SinkConnector]:
+    return {p: c for p, c in connectors.items() if isinstance(c, SinkConnector)}
+
+
+def apply_all(
+    engine: Engine,
+    plan_id: str,
+    connectors: Mapping[Platform, Any],
+    rules: Rules,
+    *,
+    alerts: AlertSender | None = None,
+    stop: threading.Event | None = None,
+    on_call: Callable[[str, str, int], None] | None = None,
+) -> ApplyStats:
+    return apply_plan(
+        engine, plan_id, sinks_of(connectors), rules, alerts=alerts, stop=stop, on_call=on_call
+    )
+
+
+def _stats(result: RunResult) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "read": {
+            s.platform: {"records": s.records, "activities": s.activities, "deals": s.deals}
+            for s in result.pulled
+        },
+    }
+    if result.classification is not None:
+        c = result.classification
+        names = c.decisions.status_names
+        counts = {
+            names[code] or "none": int((c.decisions.status == code).sum())
+            for code in range(len(names))
+        }
+        out["decided"] = {"persons": len(c.snapshot.person_keys), "status": counts}
+    if result.plan is not None:
+        out["planned"] = {
+            f"{op}/{platform}": n for (op, platform), n in result.plan.counts().by_op.items()
+        }
+    if result.applied is not None:
+        out["applied"] = {f"{p}/{op}": n for (p, op), n in result.applied.applied.items()}
+        out["failed"] = {f"{p}/{op}": n for (p, op), n in result.applied.failed.items()}
+    return out
+
+
+def run_cycle(
+    engine: Engine,
+    connectors: Mapping[Platform, Any],
+    rules: Rules,
+    *,
+    kind: str,
+    as_of: datetime,
+    plan: bool,
+    apply: bool,
+    progress: Progress | None = None,
+    alerts: AlertSender | None = None,
+    stop: threading.Event | None = None,
+    on_call: Callable[[str, str, int], None] | None = None,
+) -> RunResult:
+    """One cycle: pull every platform, resolve, classify, then (optionally) plan and apply.
+
+    ``kind`` names the run in the ``runs`` table (backfill, sync, plan, demo).
+    A StopRun from a connector ends the cycle after the pull with status ``stopped``.
+    """
+    result = RunResult(run_id=start_run(engine, kind, as_of))
+    try:
+        result.pulled = pull_all(engine, connectors, progress)
+        result.identity, result.classification = classify_all(engine, rules, as_of)
+        if plan:
+            result.plan_id, result.plan, result.parked_dropped = plan_all(
+                engine, rules, result.classification, result.run_id
+            )
+        if apply and result.plan_id is not None:
+            result.applied = apply_all(
+                engine, result.plan_id, connectors, rules, alerts=alerts, stop=stop, on_call=on_call
+            )
+        result.status = "stopped" if result.applied is not None and result.applied.stopped else "ok"
+    except BaseException as exc:
+        result.status = "stopped" if isinstance(exc, StopRun | KeyboardInterrupt) else "failed"
+        result.message = getattr(exc, "user_message", None) or f"{type(exc).__name__}: {exc}"
+        finish_run(engine, result, _stats(result))
+        raise
+    finish_run(engine, result, _stats(result))
+    return result
