@@ -1,0 +1,222 @@
+"""Every Salesforce request goes through :meth:`SalesforceClient.call`.
+
+One place decides what happens when a request fails (STYLE: one retry policy,
+one error taxonomy):
+
+* 5xx, timeouts, dropped connections and the *concurrent*-request flavour of 403
+  ``REQUEST_LIMIT_EXCEEDED`` are :class:`RetriableError`, retried by tenacity
+  through :func:`connectors.retry.call_with_retry` (bounded);
+* 401 ``INVALID_SESSION_ID``: log in again once and repeat the request (a given
+  session id cannot be renewed: that is an :class:`AuthError`);
+* the *daily* 403 ``REQUEST_LIMIT_EXCEEDED``, or usage past
+  ``daily_budget_share`` as ``Sforce-Limit-Info`` reports it on every response,
+  stops the run cleanly with :class:`BudgetExhausted` before the next request;
+* any other 4xx is not retried.
+
+simple-salesforce's exceptions never leave this module. The ``requests.Session``
+keeps the configured CA bundle even when ``REQUESTS_CA_BUNDLE`` is set (requests
+otherwise lets the environment win) and gives every request a timeout.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import requests
+from simple_salesforce.api import Salesforce
+from simple_salesforce.exceptions import SalesforceError, SalesforceOperationError
+
+from config.settings import SalesforceSettings
+from connectors.errors import (
+    AuthError,
+    BudgetExhausted,
+    ConnectorError,
+    RetriableError,
+    classify_status,
+)
+from connectors.retry import RetryPolicy, call_with_retry
+from connectors.salesforce.auth import Authenticator
+
+T = TypeVar("T")
+log = logging.getLogger("reengage.salesforce")
+_USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
+_DROPPED = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+    requests.exceptions.JSONDecodeError,
+)
+
+
+class PinnedSession(requests.Session):
+    """A session whose CA bundle and timeout are the configured ones, whatever the environment."""
+
+    def __init__(self, verify: str | bool, timeout: float) -> None:
+        super().__init__()
+        self.verify = verify
+        self._pinned = verify
+        self._timeout = timeout
+
+    def merge_environment_settings(
+        self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> Any:
+        merged = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        merged["verify"] = self._pinned
+        return merged
+
+    def request(self, method: Any, url: Any, *args: Any, **kwargs: Any) -> requests.Response:
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self._timeout
+        return super().request(method, url, *args, **kwargs)
+
+
+def error_parts(exc: SalesforceError) -> tuple[str | None, str]:
+    """Salesforce's ``errorCode`` and message from an error body (a JSON list of errors)."""
+    content = exc.content
+    if isinstance(content, list) and content and isinstance(content[0], Mapping):
+        first = content[0]
+        return first.get("errorCode"), str(first.get("message", ""))
+    return None, str(content)[:300]
+
+
+def translate(exc: SalesforceError | SalesforceOperationError) -> ConnectorError:
+    """A simple-salesforce exception as reengage's taxonomy (connectors.errors)."""
+    if not isinstance(exc, SalesforceError):
+        return ConnectorError(f"Salesforce Bulk API job failed: {exc}", platform="salesforce")
+    status = int(exc.status)
+    code, message = error_parts(exc)
+    text = f"Salesforce answered {status} {code or ''}: {message}".replace(" :", ":")
+    kw: dict[str, Any] = {
+        "platform": "salesforce",
+        "status": status,
+        "code": code,
+        "detail": f"{exc.resource_name} {exc.url}",
+    }
+    if code == "REQUEST_LIMIT_EXCEEDED":
+        if "concurrent" in message.lower():
+            return RetriableError(text, retry_after=5.0, **kw)
+        return BudgetExhausted(text + " (the next run resumes)", **kw)
+    if status == 401:
+        return AuthError(text, **kw)
+    return classify_status(status)(text, **kw)
+
+
+def next_page(
+    url: str, *, include_deleted: bool, headers: Mapping[str, str] | None = None
+) -> Callable[[Salesforce], Any]:
+    """The request for the next page of a query (its ``nextRecordsUrl``)."""
+
+    def fetch(sf: Salesforce) -> Any:
+        return sf.query_more(
+            url,
+            identifier_is_url=True,
+            include_deleted=include_deleted,
+            headers=dict(headers or {}),
+        )
+
+    return fetch
+
+
+class SalesforceClient:
+    """A logged-in simple-salesforce client, re-logged in as needed, behind one ``call``.
+
+    Args:
+        settings: instance URL, API version, CA bundle, credentials, budget share.
+        policy: the retry policy (tests shorten it).
+        sleep: how to wait between retries (tests record instead).
+    """
+
+    def __init__(
+        self,
+        settings: SalesforceSettings,
+        *,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        verify: str | bool = str(settings.ca_bundle) if settings.ca_bundle else True
+        self.http = PinnedSession(verify, settings.timeout_seconds)
+        self.http.hooks["response"].append(self._observe)
+        self.auth = Authenticator(settings, self.http)
+        self.settings = settings
+        self.policy = policy or RetryPolicy()
+        self.sleep = sleep
+        self.usage: tuple[int, int] | None = None
+        self.requests_sent = 0
+        self.logins = 0
+        self._sf: Salesforce | None = None
+
+    def _observe(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        """Reads ``Sforce-Limit-Info`` from every answer (REST, Bulk 2.0 and token alike)."""
+        self.requests_sent += 1
+        match = _USAGE.search(response.headers.get("Sforce-Limit-Info", ""))
+        if match:
+            self.usage = (int(match.group(1)), int(match.group(2)))
+
+    @property
+    def sf(self) -> Salesforce:
+        if self._sf is None:
+            token = self.auth.login()
+            self.logins += 1
+            self._sf = Salesforce(
+                instance_url=token.instance_url,
+                session_id=token.access_token,
+                version=self.settings.api_version,
+                session=self.http,
+            )
+        return self._sf
+
+    def check_budget(self) -> None:
+        """Raises BudgetExhausted once the org's daily usage has passed the configured share."""
+        if self.usage is None:
+            return
+        used, total = self.usage
+        share = self.settings.daily_budget_share
+        if total and used >= share * total:
+            raise BudgetExhausted(
+                f"Salesforce daily API usage {used}/{total} has passed the configured "
+                f"{share:.0%}: stopping cleanly, the next run resumes",
+                platform="salesforce",
+                code="DAILY_BUDGET_SHARE",
+            )
+
+    def call(self, fn: Callable[[Salesforce], T], *, retry: bool = True) -> T:
+        """Runs one request (``fn`` makes exactly one) under the rules in the module docstring.
+
+        ``retry=False`` for a request that is not idempotent (a create): its caller checks
+        what landed before sending it again.
+        """
+
+        def once() -> T:
+            self.check_budget()
+            return self._attempt(fn)
+
+        if not retry:
+            return once()
+        return call_with_retry(once, self.policy, sleep=self.sleep)
+
+    def _attempt(self, fn: Callable[[Salesforce], T]) -> T:
+        try:
+            return self._send(fn)
+        except AuthError as exc:
+            if exc.status != 401 or not self.auth.can_refresh:
+                raise
+        log.info("Salesforce session expired: logging in again")
+        self._sf = None
+        return self._send(fn)
+
+    def _send(self, fn: Callable[[Salesforce], T]) -> T:
+        try:
+            return fn(self.sf)
+        except (SalesforceError, SalesforceOperationError) as exc:
+            raise translate(exc) from None
+        except _DROPPED as exc:
+            raise RetriableError(
+                "the connection to Salesforce failed",
+                platform="salesforce",
+                detail=type(exc).__name__,
+            ) from None

@@ -1,0 +1,207 @@
+"""The Salesforce connector: SourceConnector and SinkConnector over simple-salesforce.
+
+Reads stream pages (:mod:`reader`), maps rows to reengage's types (:mod:`mapping`)
+and hands each page over with its own stream's cursor; writes go to :mod:`writes`,
+setup to :mod:`setup`. The first :class:`~connectors.errors.StopRun` (the daily
+budget) ends a read cleanly: every page already yielded carries its cursor.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from config.rules import Rules
+from config.settings import SalesforceSettings
+from connectors.base import (
+    Activity,
+    Cursor,
+    Deal,
+    FieldUpdate,
+    MembershipChange,
+    Owner,
+    Page,
+    Platform,
+    PlatformRecord,
+    RecordType,
+    SetupItem,
+    TaskRequest,
+    WriteResult,
+)
+from connectors.retry import RetryPolicy
+from connectors.salesforce import mapping, setup, soql
+from connectors.salesforce.client import SalesforceClient
+from connectors.salesforce.increments import Row, StreamState, flatten
+from connectors.salesforce.reader import ReadOptions, StreamReader
+from connectors.salesforce.streams import (
+    CAMPAIGN_MEMBERS,
+    CAMPAIGNS,
+    CONTACT_ROLES,
+    CONTACTS,
+    EVENTS,
+    LEADS,
+    OPPORTUNITIES,
+    TASKS,
+    USERS,
+    Stream,
+)
+from connectors.salesforce.writes import LOOKUP_CHUNK, Writer
+
+log = logging.getLogger("reengage.salesforce")
+_RECORD_TYPES = {
+    LEADS.name: RecordType.SALESFORCE_LEAD,
+    CONTACTS.name: RecordType.SALESFORCE_CONTACT,
+}
+
+
+class SalesforceConnector:
+    """Reads and writes one Salesforce org.
+
+    Args:
+        settings: instance, credentials, API version, CA bundle, budget share.
+        rules: the rules file (activity sources, field names, list prefix, owners).
+        options: backfill and paging sizes.
+        client: a ready client (tests pass one with a short retry policy).
+        lock_retries: how often records failing UNABLE_TO_LOCK_ROW are sent again.
+        bulk_write_threshold: field updates from this many records on go through Bulk 2.0.
+    """
+
+    platform = Platform.SALESFORCE
+
+    def __init__(
+        self,
+        settings: SalesforceSettings,
+        rules: Rules,
+        options: ReadOptions | None = None,
+        *,
+        client: SalesforceClient | None = None,
+        lock_retries: int = 3,
+        bulk_write_threshold: int = 2000,
+    ) -> None:
+        self.rules = rules
+        self.options = options or ReadOptions()
+        self.client = client or SalesforceClient(settings, policy=RetryPolicy())
+        self.reader = StreamReader(self.client, self.options)
+        self.writer = Writer(
+            self.client,
+            rules,
+            lock_retries=lock_retries,
+            bulk_threshold=bulk_write_threshold,
+            bulk_wait=self.options.bulk_poll_seconds,
+        )
+
+    # -- reading ------------------------------------------------------------------------------
+    def _pages(
+        self, stream: Stream, cursors: Mapping[str, Cursor]
+    ) -> Iterator[tuple[list[Row], Cursor, bool]]:
+        cursor = cursors.get(stream.name)
+        state = StreamState.from_value(cursor.value if cursor else None)
+        pages = list_last(self.reader.read(stream, state))
+        for (rows, after), last in pages:
+            yield rows, Cursor(stream.name, after.to_value()), last
+
+    def read_records(self, cursors: Mapping[str, Cursor]) -> Iterator[Page[PlatformRecord]]:
+        for stream in (LEADS, CONTACTS):
+            record_type = _RECORD_TYPES[stream.name]
+            for rows, cursor, last in self._pages(stream, cursors):
+                items = [mapping.to_record(r, record_type) for r in rows]
+                yield Page(items, cursor, complete=last)
+
+    def _campaigns(self) -> dict[str, tuple[str | None, str | None]]:
+        fields = self.reader.fields(CAMPAIGNS)
+        rows = self.writer._query(soql.select("Campaign", fields), include_deleted=True)
+        return {str(r["Id"]): (r.get("Name"), r.get("Type")) for r in rows}
+
+    def read_activities(self, cursors: Mapping[str, Cursor]) -> Iterator[Page[Activity]]:
+        rules = mapping.ActivityRules(
+            self.rules.sources.salesforce, self.options.clock(), self._campaigns()
+        )
+        mappers = {
+            TASKS.name: mapping.task_activity,
+            EVENTS.name: mapping.event_activity,
+            CAMPAIGN_MEMBERS.name: mapping.member_activity,
+        }
+        for stream in (TASKS, EVENTS, CAMPAIGN_MEMBERS):
+            to_activity = mappers[stream.name]
+            for rows, cursor, last in self._pages(stream, cursors):
+                items = [a for a in (to_activity(r, rules) for r in rows) if a is not None]
+                yield Page(items, cursor, complete=last)
+
+    def read_deals(self, cursors: Mapping[str, Cursor]) -> Iterator[Page[Deal]]:
+        roles_cursor = cursors.get(CONTACT_ROLES.name)
+        roles_state = StreamState.from_value(roles_cursor.value if roles_cursor else None)
+        if roles_state.phase == "new":  # the opportunity backfill reads every role
+            mark = self.reader.latest(CONTACT_ROLES)
+            roles_cursor = Cursor(CONTACT_ROLES.name, mark.to_value())
+        for rows, cursor, last in self._pages(OPPORTUNITIES, cursors):
+            yield Page(self._deals(rows), cursor, complete=last)
+        assert roles_cursor is not None
+        for rows, cursor, last in self._pages(CONTACT_ROLES, {CONTACT_ROLES.name: roles_cursor}):
+            affected = sorted({str(r["OpportunityId"]) for r in rows if r.get("OpportunityId")})
+            yield Page(self._deals(self._opportunities(affected)), cursor, complete=last)
+
+    def _deals(self, opportunities: list[Row]) -> list[Deal]:
+        roles = self._roles([str(r["Id"]) for r in opportunities if not r.get("IsDeleted")])
+        return [mapping.to_deal(r, roles.get(str(r["Id"]), [])) for r in opportunities]
+
+    def _roles(self, opportunity_ids: Sequence[str]) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for start in range(0, len(opportunity_ids), LOOKUP_CHUNK):
+            part = tuple(opportunity_ids[start : start + LOOKUP_CHUNK])
+            query = soql.select(
+                "OpportunityContactRole",
+                ("OpportunityId", "ContactId"),
+                soql.In("OpportunityId", part),
+            )
+            for row in self.writer._query(query):
+                found.setdefault(str(row["OpportunityId"]), []).append(str(row["ContactId"]))
+        return found
+
+    def _opportunities(self, ids: Sequence[str]) -> list[Row]:
+        fields = self.reader.fields(OPPORTUNITIES)
+        rows: list[Row] = []
+        for start in range(0, len(ids), LOOKUP_CHUNK):
+            part = tuple(ids[start : start + LOOKUP_CHUNK])
+            query = soql.select("Opportunity", fields, soql.In("Id", part))
+            rows.extend(flatten(r) for r in self.writer._query(query, include_deleted=True))
+        return rows
+
+    def read_owners(self) -> Iterator[Owner]:
+        fields = self.reader.fields(USERS)
+        for row in self.writer._query(soql.select("User", fields, order_by=("Id",))):
+            yield mapping.to_owner(row)
+
+    # -- writing ------------------------------------------------------------------------------
+    def check_setup(self, rules: Any) -> list[SetupItem]:
+        return setup.check(self.client, self.writer, rules or self.rules)
+
+    def apply_setup(self, items: Sequence[SetupItem]) -> list[SetupItem]:
+        return setup.apply(self.client, self.writer, self.rules, items)
+
+    def update_fields(self, updates: Sequence[FieldUpdate]) -> list[WriteResult]:
+        return self.writer.update_fields(updates)
+
+    def add_members(self, changes: Sequence[MembershipChange]) -> list[WriteResult]:
+        return self.writer.add_members(changes)
+
+    def remove_members(self, changes: Sequence[MembershipChange]) -> list[WriteResult]:
+        return self.writer.remove_members(changes)
+
+    def find_tasks(self, idempotency_keys: Sequence[str]) -> dict[str, str]:
+        return self.writer.find_tasks(idempotency_keys)
+
+    def create_tasks(self, tasks: Sequence[TaskRequest]) -> list[WriteResult]:
+        return self.writer.create_tasks(tasks)
+
+
+def list_last(pages: Iterator[Any]) -> Iterator[tuple[Any, bool]]:
+    """Each item with a flag saying whether it is the last (one item of look-ahead)."""
+    previous: Any = None
+    started = False
+    for item in pages:
+        if started:
+            yield previous, False
+        previous, started = item, True
+    if started:
+        yield previous, True

@@ -1,0 +1,210 @@
+"""Salesforce rows -> reengage's domain types (SPEC §3), as pure functions over flat rows.
+
+Rows come flat and typed from either reader (REST JSON or Bulk CSV): booleans are
+bools, relationship fields are ``Account.Name``, timestamps are strings that
+:mod:`connectors.timeparse` turns into aware UTC. Every name and value the
+activity rules depend on comes from ``rules.sources.salesforce``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from config.rules import SalesforceSources
+from connectors.base import (
+    Activity,
+    ActivityKind,
+    Deal,
+    DealStatus,
+    Owner,
+    Platform,
+    PlatformRecord,
+    RecordRef,
+    RecordType,
+)
+from connectors.timeparse import parse_date, parse_instant
+
+SF = Platform.SALESFORCE
+MIRROR_OF = "hubspot_email_event"
+_PREFIX_TYPES = {"00Q": RecordType.SALESFORCE_LEAD, "003": RecordType.SALESFORCE_CONTACT}
+
+
+def who_ref(record_id: str | None) -> RecordRef | None:
+    """A Lead or Contact id as a reference; anything else (an Account, nothing) is None."""
+    if not record_id:
+        return None
+    record_type = _PREFIX_TYPES.get(record_id[:3])
+    return None if record_type is None else RecordRef(record_type, record_id)
+
+
+def _text(row: Mapping[str, Any], name: str) -> str | None:
+    value = row.get(name)
+    return None if value in (None, "") else str(value)
+
+
+def to_record(row: Mapping[str, Any], record_type: RecordType) -> PlatformRecord:
+    """A Lead or Contact row as a PlatformRecord (merged-away and deleted rows included)."""
+    lead = record_type == RecordType.SALESFORCE_LEAD
+    record_id = str(row["Id"])
+    return PlatformRecord(
+        ref=RecordRef(record_type, record_id),
+        email=_text(row, "Email"),
+        first_name=_text(row, "FirstName"),
+        last_name=_text(row, "LastName"),
+        company=_text(row, "Company" if lead else "Account.Name"),
+        owner_id=_text(row, "OwnerId"),
+        lead_status=_text(row, "Status") if lead else None,
+        created_at=parse_instant(row.get("CreatedDate")),
+        modified_at=parse_instant(row.get("SystemModstamp")),
+        email_opt_out=bool(row.get("HasOptedOutOfEmail")),
+        hard_bounce=row.get("EmailBouncedDate") not in (None, ""),
+        do_not_call=bool(row.get("DoNotCall")),
+        sf_lead_id=record_id if lead else None,
+        sf_contact_id=None if lead else record_id,
+        converted_contact_id=_text(row, "ConvertedContactId") if row.get("IsConverted") else None,
+        master_record_id=_text(row, "MasterRecordId"),
+        deleted=bool(row.get("IsDeleted")),
+    )
+
+
+@dataclass(frozen=True)
+class ActivityRules:
+    """What the activity mapping needs: the rules, the campaigns by id, and now."""
+
+    sources: SalesforceSources
+    now: datetime
+    campaigns: Mapping[str, tuple[str | None, str | None]] = field(default_factory=dict)
+
+    @property
+    def mirror(self) -> re.Pattern[str]:
+        return re.compile(self.sources.hubspot_mirror_subject_pattern)
+
+
+def _mirror_kind(matched: str) -> ActivityKind:
+    lowered = matched.lower()
+    if "open" in lowered:
+        return ActivityKind.EMAIL_OPEN
+    if "click" in lowered:
+        return ActivityKind.EMAIL_CLICK
+    return ActivityKind.EMAIL_SENT
+
+
+def task_kind(row: Mapping[str, Any], sources: SalesforceSources) -> ActivityKind:
+    subtype, kind = row.get("TaskSubtype"), row.get("Type")
+    if subtype in sources.email_task_subtypes:
+        return ActivityKind.EMAIL_SENT
+    if subtype == "Call" or kind == "Call":
+        if row.get("CallDisposition") in sources.call_connected_dispositions:
+            return ActivityKind.CALL_CONNECTED
+        return ActivityKind.CALL_ATTEMPT
+    return ActivityKind.TASK
+
+
+def task_activity(row: Mapping[str, Any], rules: ActivityRules) -> Activity | None:
+    """A closed Task as its activity; open tasks are not activity (None)."""
+    ref = who_ref(_text(row, "WhoId"))
+    if ref is None or not row.get("IsClosed"):
+        return None
+    when = parse_instant(row.get("CompletedDateTime") or row.get("ActivityDate"))
+    when = when or parse_instant(row.get("CreatedDate"))
+    if when is None:
+        return None
+    subject = _text(row, "Subject") or ""
+    matched = rules.mirror.match(subject)
+    detail: str | None = subject or None
+    mirror_of: str | None = None
+    if matched:
+        kind, mirror_of = _mirror_kind(matched.group(0)), MIRROR_OF
+        detail = subject[matched.end() :].strip() or subject
+    else:
+        kind = task_kind(row, rules.sources)
+    return Activity(
+        SF, f"task:{row['Id']}", ref, kind, when, detail, mirror_of, bool(row.get("IsDeleted"))
+    )
+
+
+def event_activity(row: Mapping[str, Any], rules: ActivityRules) -> Activity | None:
+    """An Event whose end is past is a meeting held; a future one is not activity yet."""
+    ref = who_ref(_text(row, "WhoId"))
+    start = parse_instant(row.get("StartDateTime"))
+    end = parse_instant(row.get("EndDateTime")) or start
+    if ref is None or start is None or end is None or end > rules.now:
+        return None
+    return Activity(
+        SF,
+        f"event:{row['Id']}",
+        ref,
+        ActivityKind.MEETING_HELD,
+        start,
+        _text(row, "Subject"),
+        deleted=bool(row.get("IsDeleted")),
+    )
+
+
+def member_activity(row: Mapping[str, Any], rules: ActivityRules) -> Activity | None:
+    """A CampaignMember by its campaign's Type: registration, attendance or download."""
+    ref = who_ref(_text(row, "ContactId")) or who_ref(_text(row, "LeadId"))
+    name, campaign_type = rules.campaigns.get(str(row.get("CampaignId")), (None, None))
+    if ref is None or campaign_type is None:
+        return None
+    src = rules.sources
+    responded = bool(row.get("HasResponded"))
+    responded_at = parse_instant(row.get("FirstRespondedDate"))
+    when: datetime | None
+    if campaign_type in src.event_campaign_types:
+        if responded and responded_at is not None:
+            kind, when = ActivityKind.EVENT_ATTENDANCE, responded_at
+        elif row.get("Status") in src.registered_statuses:
+            kind, when = ActivityKind.EVENT_REGISTRATION, parse_instant(row.get("CreatedDate"))
+        else:
+            return None  # invited (Sent) is not activity
+    elif campaign_type in src.content_campaign_types and responded and responded_at is not None:
+        kind, when = ActivityKind.CONTENT_DOWNLOAD, responded_at
+    else:
+        return None
+    if when is None:
+        return None
+    return Activity(
+        SF,
+        f"campaign_member:{row['Id']}:{kind.value}",
+        ref,
+        kind,
+        when,
+        name,
+        deleted=bool(row.get("IsDeleted")),
+    )
+
+
+def deal_status(row: Mapping[str, Any]) -> DealStatus:
+    if row.get("IsWon"):
+        return DealStatus.WON
+    return DealStatus.LOST if row.get("IsClosed") else DealStatus.OPEN
+
+
+def to_deal(row: Mapping[str, Any], contact_ids: list[str]) -> Deal:
+    """An Opportunity with the Contacts its OpportunityContactRoles name."""
+    amount = row.get("Amount")
+    return Deal(
+        platform=SF,
+        deal_id=str(row["Id"]),
+        status=deal_status(row),
+        stage=_text(row, "StageName"),
+        amount=None if amount in (None, "") else float(amount),
+        close_date=parse_date(row.get("CloseDate")),
+        created_at=parse_instant(row.get("CreatedDate")),
+        loss_reason=_text(row, "Loss_Reason__c"),
+        records=tuple(
+            RecordRef(RecordType.SALESFORCE_CONTACT, c) for c in sorted(set(contact_ids))
+        ),
+        deleted=bool(row.get("IsDeleted")),
+    )
+
+
+def to_owner(row: Mapping[str, Any]) -> Owner:
+    return Owner(
+        SF, str(row["Id"]), _text(row, "Name"), _text(row, "Email"), bool(row.get("IsActive"))
+    )
