@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from importlib.metadata import version
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -243,6 +244,59 @@ def apply_cmd(
             raise typer.Exit(1)
     finally:
         engine.dispose()
+
+
+@app.command()
+def demo(
+    persons: Annotated[
+        int, typer.Option(min=100, max=1_000_000, help="Persons in the world.")
+    ] = 5000,
+    seed: Annotated[int, typer.Option(help="The world's seed (same seed, same world).")] = 7,
+    quiet: Quiet = False,
+) -> None:
+    """Run everything against the built-in sandbox: no credentials, no network."""
+    from sync.cli_demo import print_demo_summary, run_demo
+
+    settings, rules = load_config()
+    try:
+        result = run_demo(settings, rules, persons=persons, seed=seed, quiet=quiet)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    print_demo_summary(result)
+
+
+@app.command()
+def report(
+    start: Annotated[
+        str | None, typer.Option("--from", help="Period start (default: 12 weeks before --to).")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Period end (default: now).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or html.")] = "table",
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for csv / html (default: the data dir's reports).")
+    ] = None,
+) -> None:
+    """The reactivation KPIs: rates, funnel, weekly trend, outreach, lift."""
+    from datetime import timedelta
+
+    from sync.cli_report import report_command
+
+    if fmt not in ("table", "csv", "html"):
+        raise fail(f"--format must be table, csv or html, not {fmt!r}")
+    settings, rules = load_config()
+    until = parse_as_of(end)
+    since = parse_as_of(start) if start else until - timedelta(weeks=12)
+    if since >= until:
+        raise fail(f"--from ({since:%Y-%m-%d}) must be before --to ({until:%Y-%m-%d})")
+    engine = open_configured_store(settings)
+    try:
+        path = report_command(
+            engine, rules, since, until, fmt, out or settings.data_dir / "reports"
+        )
+    finally:
+        engine.dispose()
+    if path is not None:
+        console.print(f"written: {path}")
 
 
 @app.command()
