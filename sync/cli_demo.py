@@ -23,15 +23,18 @@ from rich.table import Table
 from config.rules import Rules
 from config.settings import HubSpotSettings, SalesforceSettings, Settings, load_settings
 from connectors.base import load_sandbox
-from sync.cli_run import StreamProgress, setup_command
+from sync.cli_run import StreamProgress, print_setup
 from sync.report import build_report, render_csv, render_html
-from sync.run import RunResult, build_connectors, close_all, run_cycle
+from sync.run import RunResult, build_connectors, close_all, run_cycle, setup_all
 from sync.store.migrate import open_store
 
 console = Console()
 
-DEMO_TIER = "enterprise"  # 190 requests / 10 s: the sandbox enforces what the tier allows
-DEMO_TEN_SECOND_LIMIT = 190
+# The sandbox portal has the API add-on (250 requests / 10 s) and serves reengage alone, so
+# reengage may use nearly all of it; the emulator enforces exactly that limit.
+DEMO_TIER = "api_addon"
+DEMO_TEN_SECOND_LIMIT = 250
+DEMO_BUDGET_SHARE = 0.95
 REPORT_WEEKS = 12
 
 
@@ -49,6 +52,7 @@ def demo_settings(env: dict[str, str], data_dir: Path) -> Settings:
         access_token=env["REENGAGE_HUBSPOT__ACCESS_TOKEN"],
         base_url=env["REENGAGE_HUBSPOT__BASE_URL"],
         rate_limit_tier=DEMO_TIER,
+        budget_share=DEMO_BUDGET_SHARE,
     )
     salesforce = SalesforceSettings(
         instance_url=env["REENGAGE_SALESFORCE__INSTANCE_URL"],
@@ -79,11 +83,11 @@ def run_demo(
         settings = demo_settings(box.environment(), base.data_dir)
         _fresh_store(settings)
         as_of: datetime = box.dataset.now
-        console.rule("setup")
-        setup_command(settings, rules, create=True)
         engine = open_store(settings.store_url)
-        connectors = build_connectors(settings, rules)
+        connectors = build_connectors(settings, rules)  # one budget per portal, setup included
         try:
+            console.rule("setup")
+            print_setup(setup_all(connectors, rules, create=True))
             console.rule(f"backfill, classify, plan and apply as of {as_of:%Y-%m-%d %H:%M} UTC")
             bars = StreamProgress(enabled=not quiet)
             with bars.progress:

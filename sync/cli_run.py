@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 
 from config.rules import Rules
 from config.settings import Settings
-from connectors.base import ConfigurationError, ConnectorError, Platform, StopRun
+from connectors.base import ConfigurationError, ConnectorError, Platform, SetupItem, StopRun
 from sync.plan.model import Plan
 from sync.run import RunResult, build_connectors, close_all, run_cycle, setup_all
 
@@ -69,6 +69,11 @@ def setup_command(settings: Settings, rules: Rules, *, create: bool) -> bool:
     """Checks and creates what reengage needs; True when nothing is left for an admin."""
     with connected(settings, rules) as connectors:
         items = setup_all(connectors, rules, create=create)
+    return print_setup(items)
+
+
+def print_setup(items: list[tuple[str, SetupItem]]) -> bool:
+    """Prints what each platform has and lacks; True when nothing is left for an admin."""
     table = Table(title="What reengage needs on each platform")
     for col in ("platform", "kind", "name", "status", "detail"):
         table.add_column(col, overflow="fold")
@@ -81,13 +86,8 @@ def setup_command(settings: Settings, rules: Rules, *, create: bool) -> bool:
     }
     for platform, item in items:
         detail = item.instructions or item.detail
-        table.add_row(
-            platform,
-            item.kind,
-            item.name,
-            f"[{style.get(item.status, '')}]{item.status}[/]",
-            detail,
-        )
+        status = f"[{style.get(item.status, '')}]{item.status}[/]"
+        table.add_row(platform, item.kind, item.name, status, detail)
     console.print(table)
     left = [i for _, i in items if i.status in ("missing", "wrong", "manual")]
     if left:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, select, update
 
 from connectors.base import Platform, RecordRef, RecordType, WriteResult, WriteStatus
 from sync.plan.model import Operation, OpKind, Plan, infer_ref
@@ -218,25 +218,26 @@ def record_outcomes(
     max_attempts: int,
     now: datetime | None = None,
 ) -> None:
-    """Writes each operation's outcome and the applied state it implies (one transaction)."""
+    """Writes each operation's outcome and the applied state it implies (one transaction,
+    a few batched statements per call rather than several per operation)."""
     now = now or datetime.now(UTC)
+    state = _AppliedRows()
+    done: list[dict[str, Any]] = []
     for entry, result in outcomes:
         if result.status in (WriteStatus.APPLIED, WriteStatus.SKIPPED):
-            _applied(conn, entry.operation, result, now)
-            conn.execute(
-                update(operations)
-                .where(operations.c.id == entry.id)
-                .values(
-                    status="applied",
-                    platform_id=result.platform_id,
-                    updated_at=now,
-                    attempts=operations.c.attempts + 1,
-                    error_code=None,
-                    error_message=None,
-                )
-            )
+            state.add(entry.operation, result, now)
+            done.append({"op_id": entry.id, "platform_id": result.platform_id})
         else:
             _failed(conn, entry, result, max_attempts, now)
+    state.write(conn)
+    if done:
+        conn.execute(
+            update(operations)
+            .where(operations.c.id == bindparam("op_id"))
+            .values(status="applied", platform_id=bindparam("platform_id"), updated_at=now,
+                    attempts=operations.c.attempts + 1, error_code=None, error_message=None),
+            done,
+        )  # fmt: skip
 
 
 def _same_operation(op: Operation) -> Any:
@@ -289,49 +290,63 @@ def drop_parked(conn: Connection, plan: Plan) -> tuple[Plan, int]:
     return Plan.of(kept, plan.deferred), len(plan.operations) - len(kept)
 
 
-def _applied(conn: Connection, op: Operation, result: WriteResult, now: datetime) -> None:
-    if op.op is OpKind.UPDATE_FIELDS and op.record is not None:
-        rows = [
-            {
-                "record_type": op.record.record_type.value,
+class _AppliedRows:
+    """The applied-state rows a batch of outcomes implies, written in one go."""
+
+    def __init__(self) -> None:
+        self.fields: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self.added: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self.removed: list[dict[str, Any]] = []
+        self.created: dict[str, dict[str, Any]] = {}
+
+    def add(self, op: Operation, result: WriteResult, now: datetime) -> None:
+        if op.op is OpKind.UPDATE_FIELDS and op.record is not None:
+            rtype, rid = op.record.record_type.value, op.record.record_id
+            for name, value in op.applied_values().items():
+                self.fields[(rtype, rid, name)] = {
+                    "record_type": rtype, "record_id": rid, "field": name,
+                    "value": value, "applied_at": now,
+                }  # fmt: skip
+        elif op.op in (OpKind.ADD_MEMBER, OpKind.REMOVE_MEMBER) and op.record is not None:
+            key = {
+                "platform": _platform(op),
+                "list_name": op.target,
                 "record_id": op.record.record_id,
-                "field": name,
-                "value": value,
-                "applied_at": now,
             }
-            for name, value in op.applied_values().items()
-        ]
-        _upsert(conn, applied_fields, rows, ["record_type", "record_id", "field"])
-        if op.target == "handoff":
-            _created(conn, op, result, now)
-    elif op.op in (OpKind.ADD_MEMBER, OpKind.REMOVE_MEMBER) and op.record is not None:
-        key = {"platform": _platform(op), "list_name": op.target, "record_id": op.record.record_id}
-        if op.op is OpKind.ADD_MEMBER:
-            _upsert(conn, applied_memberships, [{**key, "applied_at": now}], list(key))
-        else:
+            if op.op is OpKind.ADD_MEMBER:
+                self.added[tuple(key.values())] = {**key, "applied_at": now}  # type: ignore[index]
+            else:
+                self.removed.append({f"k_{k}": v for k, v in key.items()})
+        if op.one_off:
+            self.created[op.idempotency_key] = {
+                "idempotency_key": op.idempotency_key, "platform": _platform(op),
+                "task_id": result.platform_id, "person_id": op.person_id,
+                "trigger": op.target or op.op.value, "created_at": now,
+            }  # fmt: skip
+
+    def write(self, conn: Connection) -> None:
+        if self.fields:
+            keys = ["record_type", "record_id", "field"]
+            _upsert(conn, applied_fields, list(self.fields.values()), keys)
+        if self.removed:
+            am = applied_memberships
             conn.execute(
-                delete(applied_memberships).where(
-                    and_(*(applied_memberships.c[k] == v for k, v in key.items()))
-                )
+                delete(am).where(
+                    am.c.platform == bindparam("k_platform"),
+                    am.c.list_name == bindparam("k_list_name"),
+                    am.c.record_id == bindparam("k_record_id"),
+                ),
+                self.removed,
             )
-    elif op.op in ONE_OFF:
-        _created(conn, op, result, now)
+        if self.added:
+            keys = ["platform", "list_name", "record_id"]
+            _upsert(conn, applied_memberships, list(self.added.values()), keys)
+        if self.created:
+            _upsert(conn, created_tasks, list(self.created.values()), ["idempotency_key"])
 
 
 def _platform(op: Operation) -> str:
     return op.platform.value if op.platform else "-"
-
-
-def _created(conn: Connection, op: Operation, result: WriteResult, now: datetime) -> None:
-    row = {
-        "idempotency_key": op.idempotency_key,
-        "platform": _platform(op),
-        "task_id": result.platform_id,
-        "person_id": op.person_id,
-        "trigger": op.target or op.op.value,
-        "created_at": now,
-    }
-    _upsert(conn, created_tasks, [row], ["idempotency_key"])
 
 
 def parked_operations(conn: Connection) -> Iterable[Any]:

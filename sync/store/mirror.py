@@ -40,12 +40,14 @@ def _upsert(
     if not rows:
         return
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table).values(list(rows))
+    stmt = dialect.insert(table)
     updates = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
     if updates:
-        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=updates))
+        upsert = stmt.on_conflict_do_update(index_elements=keys, set_=updates)
     else:
-        conn.execute(stmt.on_conflict_do_nothing(index_elements=keys))
+        upsert = stmt.on_conflict_do_nothing(index_elements=keys)
+    # executemany: compiled once (and cached), sent as batched multi-row statements
+    conn.execute(upsert, list(rows))
 
 
 def record_row(record: PlatformRecord) -> dict[str, Any]:

@@ -98,6 +98,7 @@ persons = Table(
     Column("salesforce_owner_id", Id),
     Column("lifecycle_stage", String(100)),
     Column("lead_status", String(100)),
+    Index(None, "email"),
 )
 
 platform_records = Table(

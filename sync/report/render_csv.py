@@ -1,0 +1,38 @@
+"""The report as CSV: one file per table, ``<table name>.csv``, numbers unrounded.
+
+One file per table (not one long-format file) because the tables have different
+columns — a spreadsheet opens each as it is shown — and the text tables
+(identity issues, parked operations) have no numeric "value" to put in a long
+format. Rates are shares in [0, 1], lifts differences of shares, days
+fractional days; an empty cell is a value that does not exist (nothing to
+divide by), never a zero.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from sync.report.model import Cell, Report
+
+
+def _raw(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def render_csv(report: Report, out_dir: Path) -> list[Path]:
+    """Writes each table to ``out_dir/<name>.csv`` and returns the paths in report order."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for table in report.tables:
+        path = out_dir / f"{table.name}.csv"
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow([c.name for c in table.columns])
+            writer.writerows([_raw(v) for v in row] for row in table.rows)
+        paths.append(path)
+    return paths
