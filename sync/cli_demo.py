@@ -13,7 +13,7 @@ import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +76,12 @@ def run_demo(
     base: Settings, rules: Rules, *, persons: int, seed: int, quiet: bool = False
 ) -> DemoResult:
     started = time.monotonic()
-    box = load_sandbox()(persons=persons, seed=seed, ten_second_limit=DEMO_TEN_SECOND_LIMIT)
+    # The world's "now" is the real one (to the minute), so that what the demo writes
+    # (tasks, alerts) falls inside the report's period; the seed fixes everything else.
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    box = load_sandbox()(
+        persons=persons, seed=seed, now=now, ten_second_limit=DEMO_TEN_SECOND_LIMIT
+    )
     with console.status(f"generating {persons:,} persons and starting the sandbox..."):
         box.start()
     try:
@@ -95,7 +100,7 @@ def run_demo(
                     engine, connectors, rules, kind="demo", as_of=as_of, plan=True, apply=True,
                     progress=bars,
                 )  # fmt: skip
-            report = _report(engine, rules, as_of, settings.data_dir / "demo")
+            report = _report(engine, rules, settings.data_dir / "demo")
         finally:
             close_all(connectors)
             engine.dispose()
@@ -104,10 +109,10 @@ def run_demo(
     return DemoResult(result, settings.store_url, time.monotonic() - started, report)
 
 
-def _report(engine: Any, rules: Rules, as_of: datetime, folder: Path) -> Path:
-    """The demo's HTML report (and its CSV tables beside it) over the last weeks."""
-    start = as_of - timedelta(weeks=REPORT_WEEKS)
-    report = build_report(engine, rules, start, as_of)
+def _report(engine: Any, rules: Rules, folder: Path) -> Path:
+    """The demo's HTML report (and its CSV tables beside it) over the last weeks, up to now."""
+    end = datetime.now(UTC)
+    report = build_report(engine, rules, end - timedelta(weeks=REPORT_WEEKS), end)
     render_csv(report, folder / "csv")
     return render_html(report, folder / "reengage-report.html")
 

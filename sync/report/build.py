@@ -7,12 +7,16 @@ first.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine
+import numpy as np
+from sqlalchemy import Engine, func, select
 
 from config.rules import Rules
+from sync.engine import classify
 from sync.report.attention import issues_table, parked_table
+from sync.report.cohort import open_at
 from sync.report.funnel import funnel_table
 from sync.report.kpis import (
     outreach_table,
@@ -25,6 +29,8 @@ from sync.report.lift import lift_table
 from sync.report.load import StoreColumns, load_columns
 from sync.report.model import Cell, Col, Report, ReportTable
 from sync.report.wins import wins_table
+from sync.store.schema import runs
+from sync.store.snapshot import load_snapshot
 
 
 def _overview(tables: dict[str, ReportTable]) -> ReportTable:
@@ -89,4 +95,44 @@ def build_report(engine: Engine, rules: Rules, start: datetime, end: datetime) -
         raise ValueError("the report period needs timezone-aware instants")
     if end <= start:
         raise ValueError(f"empty report period: {start.isoformat()} .. {end.isoformat()}")
-    return compute_report(load_columns(engine), rules, start, end, datetime.now(UTC))
+    cols = with_segments_at(load_columns(engine), engine, rules, start)
+    return compute_report(cols, rules, start, end, datetime.now(UTC))
+
+
+def _first_run(engine: Engine) -> datetime | None:
+    """The instant of the store's first classification run (memberships are recorded from it)."""
+    kinds = ("backfill", "sync", "plan", "demo")
+    query = select(func.min(runs.c.as_of)).where(runs.c.kind.in_(kinds))
+    with engine.connect() as conn:
+        first: datetime | None = conn.execute(query).scalar()
+    return first
+
+
+def with_segments_at(
+    cols: StoreColumns, engine: Engine, rules: Rules, at: datetime
+) -> StoreColumns:
+    """Fills in the segment at ``at`` when it is before the store's first classification run
+    (a store backfilled after ``at`` has no membership history that far back): the engine,
+    run as of ``at`` on the store's data, says which segment each person was in then, the
+    same decision a run at ``at`` would have made. Recorded memberships always win.
+    """
+    first = _first_run(engine)
+    if first is None or at >= first:
+        return cols
+    snap = load_snapshot(engine, rules)
+    decided = classify(snap.input, rules, at)
+    dormant = decided.in_episode() & (decided.segment >= 0)
+    t = to_ms(at)
+    recorded = set(cols.sm_person[open_at(cols.sm_entered, cols.sm_left, t)].tolist())
+    missing = np.array(
+        [pid not in recorded for pid in snap.person_ids[dormant].tolist()], dtype=bool
+    )
+    people = snap.person_ids[dormant][missing]
+    names = np.array(decided.segment_names, dtype=object)[decided.segment[dormant][missing]]
+    return replace(
+        cols,
+        sm_person=np.concatenate([cols.sm_person, people]),
+        sm_segment=np.concatenate([cols.sm_segment.astype(object), names]).astype(str),
+        sm_entered=np.concatenate([cols.sm_entered, np.full(len(people), t, dtype=np.int64)]),
+        sm_left=np.concatenate([cols.sm_left, np.full(len(people), t + 1, dtype=np.int64)]),
+    )
