@@ -152,6 +152,46 @@ class SalesforceSettings(BaseModel):
         return self.auth_mode is not None
 
 
+class AlertSettings(BaseModel):
+    """Webhooks that hear about reactivations and hand-offs. The URLs are secrets (they carry
+    their own credentials) and must be https; loopback http is allowed for local testing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slack_webhook_url: SecretStr | None = None
+    teams_webhook_url: SecretStr | None = None
+    webhook_url: SecretStr | None = None  # generic JSON webhook
+    timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 10.0
+
+    @field_validator("slack_webhook_url", "teams_webhook_url", "webhook_url")
+    @classmethod
+    def _https(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        url = value.get_secret_value()
+        loopback = url.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]"))
+        if not (url.startswith("https://") or loopback):
+            raise ValueError("must be an https:// URL (http only for 127.0.0.1 / localhost)")
+        return value
+
+    @property
+    def configured(self) -> bool:
+        return any((self.slack_webhook_url, self.teams_webhook_url, self.webhook_url))
+
+
+class ServeSettings(BaseModel):
+    """``reengage serve``: when to run and where to answer health checks and metrics."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    interval_minutes: Annotated[int, Field(ge=1, le=10080)] = 60
+    cron: str | None = None  # a cron expression; wins over the interval when set
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 9464
+    apply: bool = True  # serve applies its plans (after the first sync, which plans only)
+    lock_timeout_minutes: Annotated[int, Field(ge=1)] = 120  # a lock older than this is stale
+
+
 class Settings(BaseSettings):
     """Everything reengage reads from its environment."""
 
@@ -169,6 +209,8 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     hubspot: HubSpotSettings = HubSpotSettings()
     salesforce: SalesforceSettings = SalesforceSettings()
+    alerts: AlertSettings = AlertSettings()
+    serve: ServeSettings = ServeSettings()
 
     @field_validator("database_url")
     @classmethod
