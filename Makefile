@@ -1,12 +1,12 @@
 # Two commands on a fresh machine with Python 3.11:
-#   make demo   runs reengage's main job (creates .venv first)
+#   make demo   runs reengage's main job, `reengage demo` (creates .venv first)
 #   make test   runs the whole test suite (creates .venv first)
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck install clean
+.PHONY: demo test lint typecheck install clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,9 +17,15 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/reengage config check
+	$(BIN)/reengage demo
 
-test: $(STAMP)
+# The report's browser test needs Debian's chromium (headless); install it when missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the report's browser test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: $(STAMP) chromium
 	$(BIN)/pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
