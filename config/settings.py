@@ -13,6 +13,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -168,9 +169,9 @@ class AlertSettings(BaseModel):
     def _https(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value():
             return None
-        url = value.get_secret_value()
-        loopback = url.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]"))
-        if not (url.startswith("https://") or loopback):
+        parts = urlsplit(value.get_secret_value())
+        loopback = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if not ((parts.scheme == "https" and parts.hostname) or loopback):
             raise ValueError("must be an https:// URL (http only for 127.0.0.1 / localhost)")
         return value
 
@@ -294,3 +295,17 @@ def load_settings(**overrides: Any) -> Settings:
             env = "REENGAGE_" + "__".join(str(p).upper() for p in err["loc"])
             problems.append((env, err["msg"].removeprefix("Value error, ")))
         raise SettingsError(problems) from None
+
+
+def secret_values(settings: Settings) -> list[str]:
+    """Every configured secret's value, for the log filter that masks them."""
+    found: list[str] = []
+    for section in (settings.hubspot, settings.salesforce, settings.alerts):
+        for name in type(section).model_fields:
+            value = getattr(section, name)
+            if isinstance(value, SecretStr) and value.get_secret_value():
+                found.append(value.get_secret_value())
+    url = make_url(settings.store_url)
+    if url.password:
+        found.append(str(url.password))
+    return found

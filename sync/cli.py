@@ -18,11 +18,18 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from config.rules import Rules, RulesError, load_rules
-from config.settings import Settings, SettingsError, effective_config, load_settings
+from config.settings import (
+    Settings,
+    SettingsError,
+    effective_config,
+    load_settings,
+    secret_values,
+)
 from connectors.base import installed_connectors
 from sync.cli_explain import AsOf, explain_command, parse_as_of
 from sync.cli_run import CommandError, cycle, plan_rows, print_plan, setup_command, summary
 from sync.cli_sandbox import sandbox_app
+from sync.logs import setup_logging
 from sync.store.migrate import StoreError, open_store
 
 app = typer.Typer(
@@ -71,6 +78,7 @@ def load_config() -> tuple[Settings, Rules]:
         settings = load_settings()
     except SettingsError as exc:
         raise fail(str(exc)) from None
+    setup_logging(settings.log_format, secrets=secret_values(settings))
     try:
         rules = load_rules(settings.rules_file)
     except RulesError as exc:
@@ -232,10 +240,10 @@ def apply_cmd(
             )
 
         def body() -> Any:
-            from sync.cli_run import connected
+            from sync.cli_run import alert_sender, connected
 
-            with connected(settings, rules) as connectors:
-                return apply_all(engine, plan_id, connectors, rules)
+            with connected(settings, rules) as connectors, alert_sender(settings) as alerts:
+                return apply_all(engine, plan_id, connectors, rules, alerts=alerts)
 
         stats = _run(body)
         console.print(f"applied {stats.total('applied'):,} operations in {stats.calls} calls, "

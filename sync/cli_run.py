@@ -23,6 +23,8 @@ from sqlalchemy import Engine
 from config.rules import Rules
 from config.settings import Settings
 from connectors.base import ConfigurationError, ConnectorError, Platform, SetupItem, StopRun
+from sync.alerts import RecordLinks, make_alert_sender
+from sync.apply import AlertSender
 from sync.plan.model import Plan
 from sync.run import RunResult, build_connectors, close_all, run_cycle, setup_all
 
@@ -63,6 +65,17 @@ def connected(settings: Settings, rules: Rules) -> Iterator[dict[Platform, Any]]
         raise CommandError(f"{exc.platform or 'platform'}: {exc.user_message}", 1) from None
     finally:
         close_all(connectors)
+
+
+@contextmanager
+def alert_sender(settings: Settings) -> Iterator[AlertSender | None]:
+    """The configured webhooks' sender (None when there is none), closed afterwards."""
+    sender = make_alert_sender(settings.alerts, links=RecordLinks.from_settings(settings))
+    try:
+        yield sender
+    finally:
+        if sender is not None:
+            sender.close()
 
 
 def setup_command(settings: Settings, rules: Rules, *, create: bool) -> bool:
@@ -132,13 +145,13 @@ def cycle(
     """
     from sync.run import ever_applied
 
-    with connected(settings, rules) as connectors:
+    with connected(settings, rules) as connectors, alert_sender(settings) as alerts:
         bars = StreamProgress(enabled=not quiet)
         with bars.progress:
             do_apply = ever_applied(engine) if apply is None else apply
             result = run_cycle(
                 engine, connectors, rules, kind=kind, as_of=as_of, plan=plan, apply=do_apply,
-                progress=bars,
+                progress=bars, alerts=alerts,
             )  # fmt: skip
     return result
 

@@ -107,3 +107,36 @@ def test_bad_values_are_named_without_secrets(
         load_settings()
     assert reason in str(info.value)
     assert "hunter2-secret" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://hooks.slack.com/services/T/B/x", True),
+        ("http://127.0.0.1:8080/hook", True),
+        ("http://localhost/hook", True),
+        ("http://localhost.evil.example/hook", False),
+        ("http://127.0.0.1.nip.io/hook", False),
+        ("http://hooks.example.com/x", False),
+        ("ftp://hooks.example.com/x", False),
+    ],
+    ids=["https", "loopback-ip", "localhost", "lookalike-host", "lookalike-ip", "http", "ftp"],
+)
+def test_webhook_urls(monkeypatch: pytest.MonkeyPatch, url: str, ok: bool) -> None:
+    monkeypatch.setenv("REENGAGE_ALERTS__WEBHOOK_URL", url)
+    if ok:
+        assert load_settings().alerts.configured
+    else:
+        with pytest.raises(SettingsError, match="https"):
+            load_settings()
+
+
+def test_secret_values_cover_every_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    from config.settings import secret_values
+
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("REENGAGE_ALERTS__SLACK_WEBHOOK_URL", "https://hooks.slack.com/s/T/B/tok")
+    found = set(secret_values(load_settings()))
+    assert {"pat-na1-secret-token", "00Dxx!session-secret", "db-pass-123"} <= found
+    assert "https://hooks.slack.com/s/T/B/tok" in found
