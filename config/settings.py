@@ -208,6 +208,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     rules_file: Path = DEFAULT_RULES_FILE
     log_format: Literal["text", "json"] = "text"
+    # None: WARNING for text (the commands print their own summaries), INFO for json (services)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = None
     hubspot: HubSpotSettings = HubSpotSettings()
     salesforce: SalesforceSettings = SalesforceSettings()
     alerts: AlertSettings = AlertSettings()

@@ -350,8 +350,9 @@ class ConnectorInfo:
     name: str
     platform: str
     description: str
-    # factory(settings: config.settings.Settings, rules: config.rules.Rules) -> a connector
-    # implementing SourceConnector and SinkConnector (None for a connector that only lists itself)
+    # factory(settings: config.settings.Settings, rules: config.rules.Rules, *, clock=None)
+    # -> a connector implementing SourceConnector and SinkConnector (None for a connector that
+    # only lists itself); ``clock`` (() -> aware datetime) replaces the real clock when given
     factory: Callable[..., Any] | None = None
 
 

@@ -78,7 +78,8 @@ def load_config() -> tuple[Settings, Rules]:
         settings = load_settings()
     except SettingsError as exc:
         raise fail(str(exc)) from None
-    setup_logging(settings.log_format, secrets=secret_values(settings))
+    level = settings.log_level or ("INFO" if settings.log_format == "json" else "WARNING")
+    setup_logging(settings.log_format, secrets=secret_values(settings), level=level)
     try:
         rules = load_rules(settings.rules_file)
     except RulesError as exc:
@@ -260,14 +261,29 @@ def demo(
         int, typer.Option(min=100, max=1_000_000, help="Persons in the world.")
     ] = 5000,
     seed: Annotated[int, typer.Option(help="The world's seed (same seed, same world).")] = 7,
+    weeks: Annotated[
+        int,
+        typer.Option(min=0, max=52, help="Then move the world forward N weeks, syncing weekly."),
+    ] = 0,
+    uplift: Annotated[
+        float, typer.Option(min=0.0, max=10.0, help="How much more treated persons react.")
+    ] = 0.3,
+    holdout: Annotated[
+        float | None, typer.Option(min=0.0, max=0.5, help="Holdout share (default: the rules').")
+    ] = None,
     quiet: Quiet = False,
 ) -> None:
     """Run everything against the built-in sandbox: no credentials, no network."""
-    from sync.cli_demo import print_demo_summary, run_demo
+    from sync.cli_demo import Weeks, print_demo_summary, run_demo
 
     settings, rules = load_config()
+    if holdout is not None:
+        held = rules.holdout.model_copy(update={"share": holdout})
+        rules = rules.model_copy(update={"holdout": held})
     try:
-        result = run_demo(settings, rules, persons=persons, seed=seed, quiet=quiet)
+        result = run_demo(
+            settings, rules, persons=persons, seed=seed, weeks=Weeks(weeks, uplift), quiet=quiet
+        )
     except StoreError as exc:
         raise fail(str(exc)) from None
     print_demo_summary(result)
@@ -305,6 +321,21 @@ def report(
         engine.dispose()
     if path is not None:
         console.print(f"written: {path}")
+
+
+@app.command()
+def serve(
+    once: Annotated[
+        bool, typer.Option("--once", help="One turn now, then exit (cron, Kubernetes CronJob).")
+    ] = False,
+) -> None:
+    """Periodic sync (interval or cron), one run at a time per store, graceful shutdown,
+    health and Prometheus metrics on localhost."""
+    from sync.cli_serve import serve_command
+
+    settings, rules = load_config()
+    if code := serve_command(settings, rules, once=once):
+        raise typer.Exit(code)
 
 
 @app.command()

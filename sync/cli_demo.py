@@ -40,10 +40,11 @@ REPORT_WEEKS = 12
 
 @dataclass
 class DemoResult:
-    result: RunResult
+    results: list[RunResult]  # the first run, then one per week
     store_url: str
     seconds: float
     report: Path
+    expected_lift: float | None = None
 
 
 def demo_settings(env: dict[str, str], data_dir: Path) -> Settings:
@@ -72,8 +73,23 @@ def _fresh_store(settings: Settings) -> None:
     folder.mkdir(parents=True, exist_ok=True)
 
 
+@dataclass(frozen=True)
+class Weeks:
+    """``--weeks``: the world moves forward week by week after the first run; persons on
+    reengage's lists or with its tasks react with ``uplift`` more than comparable ones."""
+
+    count: int = 0
+    uplift: float = 0.3
+
+
 def run_demo(
-    base: Settings, rules: Rules, *, persons: int, seed: int, quiet: bool = False
+    base: Settings,
+    rules: Rules,
+    *,
+    persons: int,
+    seed: int,
+    weeks: Weeks = Weeks(),
+    quiet: bool = False,
 ) -> DemoResult:
     started = time.monotonic()
     # The world's "now" is the real one (to the minute), so that what the demo writes
@@ -87,38 +103,72 @@ def run_demo(
     try:
         settings = demo_settings(box.environment(), base.data_dir)
         _fresh_store(settings)
-        as_of: datetime = box.dataset.now
+        first: datetime = box.dataset.now
         engine = open_store(settings.store_url)
-        connectors = build_connectors(settings, rules)  # one budget per portal, setup included
+        # one budget per portal, setup included; "now" is the sandbox's, which runs ahead
+        connectors = build_connectors(settings, rules, clock=box.clock())
         try:
             console.rule("setup")
             print_setup(setup_all(connectors, rules, create=True))
-            console.rule(f"backfill, classify, plan and apply as of {as_of:%Y-%m-%d %H:%M} UTC")
-            bars = StreamProgress(enabled=not quiet)
-            with bars.progress:
-                result = run_cycle(
-                    engine, connectors, rules, kind="demo", as_of=as_of, plan=True, apply=True,
-                    progress=bars,
-                )  # fmt: skip
-            report = _report(engine, rules, settings.data_dir / "demo")
+            console.rule(f"backfill, classify, plan and apply as of {first:%Y-%m-%d %H:%M} UTC")
+            results = [_cycle(engine, connectors, rules, "demo", first, quiet)]
+            expected = _weeks(box, engine, connectors, rules, weeks, quiet, results)
+            end = box.dataset.now + timedelta(minutes=1)
+            start = first if weeks.count else end - timedelta(weeks=REPORT_WEEKS)
+            report = _report(engine, rules, settings.data_dir / "demo", start, end)
         finally:
             close_all(connectors)
             engine.dispose()
     finally:
         box.stop()
-    return DemoResult(result, settings.store_url, time.monotonic() - started, report)
+    seconds = time.monotonic() - started
+    return DemoResult(results, settings.store_url, seconds, report, expected)
 
 
-def _report(engine: Any, rules: Rules, folder: Path) -> Path:
-    """The demo's HTML report (and its CSV tables beside it) over the last weeks, up to now."""
-    end = datetime.now(UTC)
-    report = build_report(engine, rules, end - timedelta(weeks=REPORT_WEEKS), end)
+def _cycle(
+    engine: Any, connectors: Any, rules: Rules, kind: str, as_of: datetime, quiet: bool
+) -> RunResult:
+    bars = StreamProgress(enabled=not quiet)
+    with bars.progress:
+        return run_cycle(
+            engine, connectors, rules, kind=kind, as_of=as_of, plan=True, apply=True, progress=bars
+        )
+
+
+def _weeks(
+    box: Any,
+    engine: Any,
+    connectors: Any,
+    rules: Rules,
+    weeks: Weeks,
+    quiet: bool,
+    results: list[RunResult],
+) -> float | None:
+    """Moves the world ``weeks.count`` weeks forward, syncing after each; returns the
+    sandbox model's expected lift (None without weeks)."""
+    if not weeks.count:
+        return None
+    treated = box.treated()
+    expected = float(box.expected_lift(treated, weeks.count, weeks.uplift, rules.holdout.share))
+    for week in range(1, weeks.count + 1):
+        summary = box.advance_week(uplift=weeks.uplift, treated=box.treated())
+        console.rule(
+            f"week {week}: {summary.treated_woke} treated and {summary.untreated_woke} untreated "
+            f"quiet persons woke up; sync as of {box.dataset.now:%Y-%m-%d %H:%M} UTC"
+        )
+        results.append(_cycle(engine, connectors, rules, "sync", box.dataset.now, quiet))
+    return expected
+
+
+def _report(engine: Any, rules: Rules, folder: Path, start: datetime, end: datetime) -> Path:
+    """The demo's HTML report (and its CSV tables beside it) over ``[start, end)``."""
+    report = build_report(engine, rules, start, end)
     render_csv(report, folder / "csv")
     return render_html(report, folder / "reengage-report.html")
 
 
 def print_demo_summary(demo: DemoResult) -> None:
-    result = demo.result
+    result = demo.results[-1]
     c = result.classification
     if c is not None:
         d = c.decisions
@@ -138,15 +188,22 @@ def print_demo_summary(demo: DemoResult) -> None:
             f"{names[k]} {int((d.status == k).sum()):,}" for k in range(1, len(names))
         )
         console.print(f"{len(c.snapshot.person_keys):,} persons: {status}")
-    if result.applied is not None:
-        per_platform: Counter[str] = Counter()
-        for (platform, _op), n in result.applied.applied.items():
-            per_platform[platform] += n
-        done = ", ".join(f"{p} {n:,}" for p, n in sorted(per_platform.items()))
-        console.print(
-            f"operations applied: {done} ({result.applied.total('failed')} failed, "
-            f"{result.applied.calls} calls)"
-        )
+    per_platform: Counter[str] = Counter()
+    failed = calls = 0
+    for run in demo.results:
+        if run.applied is not None:
+            for (platform, _op), n in run.applied.applied.items():
+                per_platform[platform] += n
+            failed += run.applied.total("failed")
+            calls += run.applied.calls
+    done = ", ".join(f"{p} {n:,}" for p, n in sorted(per_platform.items()))
+    runs = f" over {len(demo.results)} runs" if len(demo.results) > 1 else ""
+    console.print(f"operations applied{runs}: {done} ({failed} failed, {calls} calls)")
     console.print(f"store: {demo.store_url}")
+    if demo.expected_lift is not None:
+        console.print(
+            f"the sandbox's model expects a lift of about {demo.expected_lift * 100:+.1f} points "
+            "(treated minus holdout reactivation rate): compare the report's lift"
+        )
     console.print(f"report: [bold]{demo.report}[/]")
     console.print(f"demo finished in {demo.seconds:.1f} s")

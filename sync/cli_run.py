@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from rich.console import Console
@@ -25,6 +25,7 @@ from config.settings import Settings
 from connectors.base import ConfigurationError, ConnectorError, Platform, SetupItem, StopRun
 from sync.alerts import RecordLinks, make_alert_sender
 from sync.apply import AlertSender
+from sync.lock import SYNC_LOCK, StoreLock
 from sync.plan.model import Plan
 from sync.run import RunResult, build_connectors, close_all, run_cycle, setup_all
 
@@ -139,10 +140,26 @@ def cycle(
     engine: Engine, settings: Settings, rules: Rules, *, kind: str, as_of: datetime,
     plan: bool, apply: bool | None, quiet: bool = False,
 ) -> RunResult:  # fmt: skip
-    """Runs one cycle with progress bars.
+    """Runs one cycle with progress bars, holding the store's sync lock (one run at a time,
+    shared with ``reengage serve``).
 
     ``apply=None`` applies only if reengage has written to these platforms before.
     """
+    lock = StoreLock(engine, SYNC_LOCK, ttl=timedelta(minutes=settings.serve.lock_timeout_minutes))
+    if not lock.acquire():
+        held = lock.current()
+        who = f" by {held.holder} until {held.expires_at:%H:%M} UTC" if held else ""
+        raise CommandError(f"another reengage run holds the store{who}; try again later", 3)
+    try:
+        return _locked_cycle(engine, settings, rules, kind, as_of, plan, apply, quiet)
+    finally:
+        lock.release()
+
+
+def _locked_cycle(
+    engine: Engine, settings: Settings, rules: Rules, kind: str, as_of: datetime,
+    plan: bool, apply: bool | None, quiet: bool,
+) -> RunResult:  # fmt: skip
     from sync.run import ever_applied
 
     with connected(settings, rules) as connectors, alert_sender(settings) as alerts:

@@ -61,7 +61,7 @@ class JsonFormatter(logging.Formatter):
 
 
 def setup_logging(
-    fmt: str = "text", *, secrets: Iterable[str] = (), level: int = logging.INFO
+    fmt: str = "text", *, secrets: Iterable[str] = (), level: int | str = logging.INFO
 ) -> None:
     """Configures the ``reengage`` logger tree (idempotent: replaces earlier handlers)."""
     root = logging.getLogger("reengage")

@@ -43,8 +43,11 @@ from sync.store.schema import operations, runs
 log = logging.getLogger("reengage.run")
 
 
-def build_connectors(settings: Settings, rules: Rules) -> dict[Platform, Any]:
-    """The configured platforms' connectors, built by their registered factories."""
+def build_connectors(
+    settings: Settings, rules: Rules, *, clock: Callable[[], datetime] | None = None
+) -> dict[Platform, Any]:
+    """The configured platforms' connectors, built by their registered factories
+    (``clock``: "now" for the connectors, when not the real clock — the sandbox's)."""
     configured = {
         Platform.HUBSPOT: settings.hubspot.configured,
         Platform.SALESFORCE: settings.salesforce.configured,
@@ -57,7 +60,11 @@ def build_connectors(settings: Settings, rules: Rules) -> dict[Platform, Any]:
         platform = Platform(info.platform) if info.platform in Platform._value2member_map_ else None
         if platform is None or not configured.get(platform):
             continue
-        built[platform] = info.factory(settings, rules)
+        built[platform] = (
+            info.factory(settings, rules)
+            if clock is None
+            else info.factory(settings, rules, clock=clock)
+        )
     if not built:
         raise ConfigurationError(
             "neither HubSpot nor Salesforce is configured: set REENGAGE_HUBSPOT__ACCESS_TOKEN "

@@ -5,16 +5,24 @@ Reads contacts, engagements and deals; writes lists, properties and tasks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from connectors.base import ConnectorInfo
 
 
-def factory(settings: Any, rules: Any) -> Any:
-    """Builds the connector from the whole :class:`config.settings.Settings` and the rules."""
+def factory(settings: Any, rules: Any, *, clock: Callable[[], datetime] | None = None) -> Any:
+    """Builds the connector from the whole :class:`config.settings.Settings` and the rules.
+
+    ``clock`` is where the connector reads "now" (the upper bound of increments); a
+    sandbox whose world runs ahead of the real clock passes its own.
+    """
     from connectors.hubspot.connector import HubSpotConnector
 
-    return HubSpotConnector(settings.hubspot, rules)
+    if clock is None:
+        return HubSpotConnector(settings.hubspot, rules)
+    return HubSpotConnector(settings.hubspot, rules, clock=clock)
 
 
 HUBSPOT = ConnectorInfo(

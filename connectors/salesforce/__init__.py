@@ -6,16 +6,24 @@ members and tasks. ``SALESFORCE.factory(settings, rules)`` builds the connector.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from connectors.base import ConnectorInfo
 
 
-def factory(settings: Any, rules: Any) -> Any:
-    """The connector for ``settings.salesforce`` (imported late: listing connectors stays cheap)."""
-    from connectors.salesforce.connector import SalesforceConnector
+def factory(settings: Any, rules: Any, *, clock: Callable[[], datetime] | None = None) -> Any:
+    """The connector for ``settings.salesforce`` (imported late: listing connectors stays cheap).
 
-    return SalesforceConnector(settings.salesforce, rules)
+    ``clock`` is where the connector reads "now" (the end of getDeleted windows); a
+    sandbox whose world runs ahead of the real clock passes its own.
+    """
+    from connectors.salesforce.connector import SalesforceConnector
+    from connectors.salesforce.reader import ReadOptions
+
+    options = ReadOptions() if clock is None else ReadOptions(clock=clock)
+    return SalesforceConnector(settings.salesforce, rules, options)
 
 
 SALESFORCE = ConnectorInfo(

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Any
+
+import numpy as np
 
 from connectors.sandbox.dataset import generate
 from connectors.sandbox.hubspot.emulator import HubSpotEmulator
@@ -94,6 +98,41 @@ class Sandbox:
             "REENGAGE_SALESFORCE__API_VERSION": self.options.api_version,
             "REENGAGE_SALESFORCE__CA_BUNDLE": str(self.salesforce_ca_bundle),
         }
+
+    # ----- the world moving forward (connectors.sandbox.advance) -----------------------------
+
+    def clock(self) -> Callable[[], datetime]:
+        """The sandbox's "now" (ahead of the real clock once weeks have passed)."""
+        from connectors.sandbox.advance import clock_of
+
+        return clock_of(self)
+
+    def treated(self) -> set[int]:
+        """World persons on a reengage list / campaign or with a reengage task, read back."""
+        from connectors.sandbox.advance import treated_persons
+
+        return treated_persons(self)
+
+    def advance_week(self, *, uplift: float, treated: set[int]) -> Any:
+        """Moves the world (and both emulators' clocks) a week forward; see advance_week."""
+        from connectors.sandbox.advance import advance_week
+
+        return advance_week(self, uplift=uplift, treated=treated)
+
+    def expected_lift(self, treated: set[int], weeks: int, uplift: float, holdout: float) -> float:
+        """The sandbox model's expected difference in reactivation rate, treated side minus
+        holdout, over ``weeks``, of persons quiet now: only those reengage actually treats
+        (``treated``) react more, and the holdout share of the quiet is never treated."""
+        from connectors.sandbox.advance import world_of
+        from connectors.sandbox.dataset.advance import expected_wake_share, quiet_mask, wake_chance
+
+        world = world_of(self)
+        quiet, p = quiet_mask(world), wake_chance(world)
+        on = np.zeros(world.persons.count, dtype=bool)
+        on[sorted(treated)] = True
+        gain = expected_wake_share(p, weeks, uplift) - expected_wake_share(p, weeks, 0.0)
+        eligible = quiet.sum() * (1.0 - holdout)
+        return float((gain * (on & quiet)).sum() / eligible) if eligible else 0.0
 
     def stop(self) -> None:
         self.hubspot.stop()
