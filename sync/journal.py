@@ -321,7 +321,7 @@ class _AppliedRows:
             self.created[op.idempotency_key] = {
                 "idempotency_key": op.idempotency_key, "platform": _platform(op),
                 "task_id": result.platform_id, "person_id": op.person_id,
-                "trigger": op.target or op.op.value, "created_at": now,
+                "trigger": _trigger(op), "created_at": now,
             }  # fmt: skip
 
     def write(self, conn: Connection) -> None:
@@ -343,6 +343,13 @@ class _AppliedRows:
             _upsert(conn, applied_memberships, list(self.added.values()), keys)
         if self.created:
             _upsert(conn, created_tasks, list(self.created.values()), ["idempotency_key"])
+
+
+def _trigger(op: Operation) -> str:
+    """A created key's trigger: a task's own (segment / reactivation); for alerts and hand-off
+    writes, prefixed by the operation so that they never count as tasks."""
+    target = op.target or ""
+    return target if op.op is OpKind.CREATE_TASK else f"{op.op.value}:{target}"
 
 
 def _platform(op: Operation) -> str:

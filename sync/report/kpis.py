@@ -25,8 +25,9 @@ from sync.report.load import StoreColumns
 from sync.report.model import Cell, Col, ReportTable
 
 ALL = "all"
-NOT_READ_BACK = (
-    "Completed tasks: not yet read back from the platforms (no completion data in the store)."
+COMPLETED_NOTE = (
+    "Completed: the task is closed on its platform, as of the store's last pull "
+    "(a closed task is read back like any other activity)."
 )
 
 
@@ -143,7 +144,9 @@ def outreach_table(cols: StoreColumns, start: int, end: int) -> ReportTable:
         )
         for trigger, platform in pairs:
             mine = inside & (t.task_trigger == trigger) & (t.task_platform == platform)
-            rows.append((label, trigger, platform, int(mine.sum())))
+            rows.append(
+                (label, trigger, platform, int(mine.sum()), int((mine & t.task_done).sum()))
+            )
     return ReportTable(
         "outreach",
         "Outreach volume",
@@ -152,7 +155,8 @@ def outreach_table(cols: StoreColumns, start: int, end: int) -> ReportTable:
             Col("trigger", "Trigger", "text"),
             Col("platform", "Platform", "text"),
             Col("tasks_created", "Tasks created", "int"),
+            Col("tasks_completed", "Completed so far", "int"),
         ),
         tuple(rows),
-        note=NOT_READ_BACK,
+        note=COMPLETED_NOTE,
     )

@@ -17,10 +17,11 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Column, Engine, Table, Text, and_, cast, func, select
+from sqlalchemy import Column, Engine, Table, Text, and_, cast, func, or_, select
 
 from sync.store.columns import read_arrow
 from sync.store.schema import (
+    activities,
     created_tasks,
     deal_records,
     deals,
@@ -64,6 +65,7 @@ class StoreColumns:
     task_platform: npt.NDArray[np.str_]
     task_trigger: npt.NDArray[np.str_]
     task_created: I64
+    task_done: npt.NDArray[np.bool_]
     issues: list[dict[str, Any]]
     parked: list[dict[str, Any]]
 
@@ -148,14 +150,38 @@ def _deals(engine: Engine) -> dict[str, Any]:
 def _small(engine: Engine) -> dict[str, Any]:
     hold = read_arrow(engine, select(holdout.c.person_id, holdout.c.assigned_at))
     t = created_tasks
-    tasks = read_arrow(engine, select(t.c.platform, t.c.trigger, t.c.created_at))
+    # call tasks only: the created set also holds alert and hand-off keys (no platform task)
+    is_task = t.c.trigger.in_(TASK_TRIGGERS) & (t.c.platform != "-")
+    tasks = read_arrow(
+        engine, select(t.c.platform, t.c.trigger, t.c.created_at, _text(t.c.task_id)).where(is_task)
+    )
     return {
         "hold_person": _ints(hold.column("person_id")),
         "hold_assigned": ms(hold.column("assigned_at")),
         "task_platform": _texts(tasks.column("platform")),
         "task_trigger": _texts(tasks.column("trigger")),
         "task_created": ms(tasks.column("created_at")),
+        "task_done": _completed(engine, _texts(tasks.column("task_id"))),
     }
+
+
+TASK_TRIGGERS = ("segment", "reactivation")
+
+
+def _completed(engine: Engine, task_ids: npt.NDArray[np.str_]) -> npt.NDArray[np.bool_]:
+    """Which created tasks the platforms report closed: a closed task is read back as an
+    activity (Salesforce ``task:<Id>``, HubSpot ``tasks:<id>:<contact>``)."""
+    if not len(task_ids):
+        return np.zeros(0, dtype=bool)
+    a = activities
+    closed = read_arrow(
+        engine,
+        select(a.c.activity_id).where(
+            or_(a.c.activity_id.like("task:%"), a.c.activity_id.like("tasks:%"))
+        ),
+    )
+    done = {str(aid).split(":")[1] for aid in closed.column("activity_id").to_pylist()}
+    return np.array([tid in done for tid in task_ids.tolist()], dtype=bool)
 
 
 def _text(col: Column[Any]) -> Any:

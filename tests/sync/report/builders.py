@@ -11,7 +11,9 @@ from itertools import count
 
 from sqlalchemy import Engine
 
+from connectors.base import ActivityKind
 from sync.store.schema import (
+    activities,
     created_tasks,
     deal_records,
     deals,
@@ -83,9 +85,20 @@ class StoreBuilder:
     def hold(self, pid: int, assigned: float) -> None:
         self._insert(holdout, person_id=pid, assigned_at=day(assigned), salt="s")
 
-    def task(self, pid: int, trigger: str, platform: str, created: float) -> None:
-        self._insert(created_tasks, idempotency_key=f"k{next(self._ids)}", platform=platform,
+    def task(
+        self, pid: int, trigger: str, platform: str, created: float, *, done: bool = False
+    ) -> None:
+        """A created key; ``done``: the platform reports the task closed (read back as the
+        activity a connector would store for it)."""
+        n = next(self._ids)
+        task_id = f"00T{n}" if platform == "salesforce" else str(9000 + n)
+        self._insert(created_tasks, idempotency_key=f"k{n}", platform=platform, task_id=task_id,
                      person_id=pid, trigger=trigger, created_at=day(created))  # fmt: skip
+        if done:
+            aid = f"task:{task_id}" if platform == "salesforce" else f"tasks:{task_id}:{pid}"
+            self._insert(activities, platform=platform, activity_id=aid,
+                         record_type="salesforce_lead", record_id=f"00Q{pid}", kind=ActivityKind.TASK.code,
+                         occurred_ms=int(day(created + 1).timestamp() * 1000))  # fmt: skip
 
     def issue(self, email: str) -> None:
         self._insert(identity_issues, kind="ambiguous_email", email=email,
@@ -135,9 +148,11 @@ def build_world(engine: Engine, with_holdout: bool = True) -> None:
     # p9: never dormant; a won deal of its own, and deal X with p3
     b.deal((p9,), "won", 1, 12)
     b.deal((p9, p3), "won", 4, 6)
-    b.task(p1, "segment", "salesforce", 1)
+    b.task(p1, "segment", "salesforce", 1, done=True)
     b.task(p3, "segment", "salesforce", 2)
-    b.task(p1, "reactivation", "hubspot", 9)
+    b.task(p1, "reactivation", "hubspot", 9, done=True)
+    b.task(p1, "send_alert:reactivation", "-", 9)  # an alert's key: not a task
+    b.task(p1, "update_fields:handoff", "salesforce", 9)  # a hand-off write's key: not a task
     b.task(p5, "segment", "salesforce", -3)
     if with_holdout:
         b.hold(p2, -60)
