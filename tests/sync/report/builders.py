@@ -97,7 +97,8 @@ class StoreBuilder:
         if done:
             aid = f"task:{task_id}" if platform == "salesforce" else f"tasks:{task_id}:{pid}"
             self._insert(activities, platform=platform, activity_id=aid,
-                         record_type="salesforce_lead", record_id=f"00Q{pid}", kind=ActivityKind.TASK.code,
+                         record_type="salesforce_lead", record_id=f"00Q{pid}",
+                         kind=ActivityKind.TASK.code,
                          occurred_ms=int(day(created + 1).timestamp() * 1000))  # fmt: skip
 
     def issue(self, email: str) -> None:
