@@ -19,10 +19,9 @@ hides the outcome of its neighbours.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from importlib.metadata import entry_points
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 
@@ -338,76 +337,8 @@ class SetupItem:
     instructions: str = ""
 
 
-# ---------------------------------------------------------------------------- registry
-
-ENTRY_POINT_GROUP = "reengage.connectors"
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectorInfo:
-    """What a connector plug-in registers under the ``reengage.connectors`` group."""
-
-    name: str
-    platform: str
-    description: str
-    # factory(settings: config.settings.Settings, rules: config.rules.Rules, *, clock=None)
-    # -> a connector implementing SourceConnector and SinkConnector (None for a connector that
-    # only lists itself); ``clock`` (() -> aware datetime) replaces the real clock when given
-    factory: Callable[..., Any] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class InstalledConnector:
-    name: str
-    module: str
-    info: ConnectorInfo | None
-    error: str | None = None
-
-
-SANDBOX_ENTRY_POINT_GROUP = "reengage.sandbox"
-
-
-def load_sandbox(name: str = "builtin") -> Callable[..., Any]:
-    """The sandbox factory registered under ``reengage.sandbox`` (the built-in emulators).
-
-    ``factory(persons=..., seed=..., ...)`` returns an unstarted sandbox with
-    ``start()``, ``stop()``, ``environment()`` (the ``REENGAGE_*`` variables
-    that point reengage at it), ``hubspot`` and ``salesforce``.
-
-    Raises:
-        LookupError: no sandbox of that name is installed.
-    """
-    for ep in entry_points(group=SANDBOX_ENTRY_POINT_GROUP):
-        if ep.name == name:
-            factory: Callable[..., Any] = ep.load()
-            return factory
-    raise LookupError(
-        f"no sandbox named {name!r} is installed (entry-point group {SANDBOX_ENTRY_POINT_GROUP})"
-    )
-
-
-def installed_connectors() -> list[InstalledConnector]:
-    """Lists the connectors registered through entry points, built-in and third-party.
-
-    A plug-in that fails to load is listed with its error rather than hiding the others.
-    """
-    found: list[InstalledConnector] = []
-    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-        try:
-            info = ep.load()
-        except Exception as exc:
-            found.append(
-                InstalledConnector(ep.name, ep.value, None, f"{type(exc).__name__}: {exc}")
-            )
-            continue
-        if not isinstance(info, ConnectorInfo):
-            found.append(InstalledConnector(ep.name, ep.value, None, "not a ConnectorInfo"))
-            continue
-        found.append(InstalledConnector(ep.name, ep.value, info))
-    return found
-
-
-# The error taxonomy is part of the contract: sync catches these, never vendor errors.
+# The error taxonomy and the registry are part of the contract: sync catches these errors
+# (never vendor ones) and finds connectors and the sandbox through these functions.
 from connectors.errors import (  # noqa: E402 - re-exported after the contracts they serve
     AuthError,
     BudgetExhausted,
@@ -417,10 +348,19 @@ from connectors.errors import (  # noqa: E402 - re-exported after the contracts 
     RetriableError,
     StopRun,
 )
+from connectors.registry import (  # noqa: E402 - the registry names the contracts above
+    ENTRY_POINT_GROUP,
+    SANDBOX_ENTRY_POINT_GROUP,
+    ConnectorInfo,
+    InstalledConnector,
+    installed_connectors,
+    load_sandbox,
+)
 
 __all__ = [
     "ENGAGEMENT_KINDS",
     "ENTRY_POINT_GROUP",
+    "SANDBOX_ENTRY_POINT_GROUP",
     "Activity",
     "ActivityKind",
     "AuthError",
