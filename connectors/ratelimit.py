@@ -51,6 +51,17 @@ class SlidingWindow:
             self.waited += wait
             self._sleep(wait)
 
+    def observe_remaining(self, remaining: int) -> None:
+        """The server says only ``remaining`` requests are left in its window: when that is
+        less than this window's room (someone else used the budget too), count the
+        difference as taken now, so the next acquisitions wait instead of meeting a 429."""
+        with self._lock:
+            now = self._clock()
+            while self._stamps and now - self._stamps[0] >= self.window:
+                self._stamps.popleft()
+            extra = (self.limit - len(self._stamps)) - max(0, remaining)
+            self._stamps.extend([now] * max(0, extra))
+
     def penalise(self, seconds: float) -> None:
         """After a 429: treat the window as full for ``seconds`` (the platform knows better)."""
         with self._lock:

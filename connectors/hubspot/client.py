@@ -41,6 +41,7 @@ from connectors.hubspot.limits import (
     daily_left,
     penalty_for,
     translate,
+    window_left,
 )
 from connectors.ratelimit import SlidingWindow
 from connectors.retry import RetryPolicy, call_with_retry
@@ -191,6 +192,8 @@ class HubSpotClient:
             except Exception as exc:
                 raise self._scrubbed(self._translate(exc)) from None
             self._watch_daily(headers)
+            if not search:
+                self._watch_window(headers)
             return data
 
         return call_with_retry(attempt, self._policy, sleep=self._sleep) if retry else attempt()
@@ -232,6 +235,16 @@ class HubSpotClient:
         if remaining <= limit * self._reserve and not self._budget_low:
             log.warning("HubSpot daily budget nearly spent: %d of %d left", remaining, limit)
             self._budget_low = True
+
+    def _watch_window(self, headers: Any) -> None:
+        """Keeps the client's window no looser than the portal's: other apps (and earlier
+        processes) share HubSpot's 10-second window, which the headers report."""
+        left = window_left(dict(headers or {}))
+        if left is not None:
+            remaining, limit = left
+            # the part of the portal's window this client may use: what is left, less the
+            # share reserved for others (limit - our own limit)
+            self.burst.observe_remaining(max(0, remaining - (limit - self.burst.limit)))
 
     def close(self) -> None:
         self.http.close()

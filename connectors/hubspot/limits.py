@@ -86,6 +86,18 @@ def daily_left(headers: Mapping[str, str] | None) -> tuple[int, int] | None:
     return int(remaining), int(limit)
 
 
+def window_left(headers: Mapping[str, str] | None) -> tuple[int, int] | None:
+    """(remaining, max) of the 10-second window from the answer's headers, None when absent
+    (search answers carry none)."""
+    limit, remaining = (
+        _header(headers, "X-HubSpot-RateLimit-Max"),
+        _header(headers, "X-HubSpot-RateLimit-Remaining"),
+    )
+    if limit is None or remaining is None or not (limit.isdigit() and remaining.isdigit()):
+        return None
+    return int(remaining), int(limit)
+
+
 def missing_scopes(body: Mapping[str, Any]) -> list[str]:
     """The scopes a 403 MISSING_SCOPES names (``errors[].context.requiredGranularScopes``)."""
     found: list[str] = []

@@ -53,3 +53,25 @@ def test_penalise_blocks_for_the_given_time() -> None:
 def test_rejects_nonsense() -> None:
     with pytest.raises(ValueError):
         SlidingWindow(0, 10.0)
+
+
+def test_observe_remaining_makes_room_for_other_clients() -> None:
+    clock = FakeClock()
+    window = SlidingWindow(10, 10.0, clock=clock, sleep=clock.sleep)
+    window.acquire()  # we used 1: room 9
+    window.observe_remaining(4)  # the server says 4 left: someone else used 5
+    for _ in range(4):
+        window.acquire()
+    assert clock.slept == []
+    window.acquire()  # the fifth must wait for the window to slide
+    assert sum(clock.slept) == pytest.approx(10.0)
+
+
+def test_observe_remaining_never_loosens() -> None:
+    clock = FakeClock()
+    window = SlidingWindow(3, 10.0, clock=clock, sleep=clock.sleep)
+    for _ in range(3):
+        window.acquire()
+    window.observe_remaining(100)
+    window.acquire()
+    assert sum(clock.slept) == pytest.approx(10.0)

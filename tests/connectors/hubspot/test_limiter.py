@@ -81,3 +81,29 @@ def test_a_long_read_at_a_small_10_second_limit_gets_no_429(
     else:
         assert emulator.state.rate_limited["TEN_SECONDLY_ROLLING"] > 0
     connector.close()
+
+
+def test_another_app_using_the_window_causes_no_429(
+    emulator: HubSpotEmulator, rules: Rules, clock: VirtualClock
+) -> None:
+    """The connector allows itself 20 of the portal's 25 requests per window; another app
+    has just used 15 of them. Following the window headers, the connector waits instead of
+    running into the limit."""
+    import requests
+
+    for _ in range(15):  # the other app
+        assert requests.get(
+            f"{emulator.url}/crm/v3/owners", headers={"Authorization": f"Bearer {emulator.token}"},
+            timeout=10,
+        ).status_code == 200  # fmt: skip
+    connector = connect(
+        emulator,
+        rules,
+        tier=HubSpotTier.FREE_STARTER,
+        budget_share=0.2,
+        limiter_clock=clock.time,
+        sleep=clock.sleep,
+    )
+    read = read_everything(connector, {})
+    assert read.items["contacts"]
+    assert emulator.state.rate_limited == {}
