@@ -27,7 +27,7 @@ from sync.alerts import RecordLinks, make_alert_sender
 from sync.apply import AlertSender
 from sync.lock import SYNC_LOCK, StoreLock
 from sync.plan.model import Plan
-from sync.run import RunResult, build_connectors, close_all, run_cycle, setup_all
+from sync.run import RunResult, build_connectors, close_all, explain_error, run_cycle, setup_all
 
 console = Console()
 err = Console(stderr=True)
@@ -63,7 +63,7 @@ def connected(settings: Settings, rules: Rules) -> Iterator[dict[Platform, Any]]
             "interrupted: everything read so far is stored; run the same command again to resume", 3
         ) from None
     except ConnectorError as exc:
-        raise CommandError(f"{exc.platform or 'platform'}: {exc.user_message}", 1) from None
+        raise CommandError(f"{exc.platform or 'platform'}: {explain_error(exc)}", 1) from None
     finally:
         close_all(connectors)
 

@@ -23,6 +23,7 @@ from config.rules import Rules
 from config.settings import Settings
 from connectors.base import (
     ConfigurationError,
+    ConnectorError,
     Platform,
     SetupItem,
     SinkConnector,
@@ -71,6 +72,17 @@ def build_connectors(
             "and/or the REENGAGE_SALESFORCE__* credentials (see `reengage config check`)"
         )
     return built
+
+
+MISSING_SETUP_CODES = frozenset({"INVALID_FIELD", "PROPERTY_DOESNT_EXIST", "INVALID_TYPE"})
+
+
+def explain_error(exc: ConnectorError) -> str:
+    """A platform error for a person, with the fix when it is a known one."""
+    text = exc.user_message
+    if exc.code in MISSING_SETUP_CODES or any(c in text for c in MISSING_SETUP_CODES):
+        text += " (reengage's fields or lists may be missing: run `reengage setup`)"
+    return text
 
 
 def close_all(connectors: Mapping[Platform, Any]) -> None:

@@ -32,13 +32,20 @@ from sqlalchemy import Engine
 
 from config.rules import Rules
 from config.settings import Settings
-from connectors.base import Platform, StopRun
+from connectors.base import ConnectorError, Platform, StopRun
 from sync.alerts import RecordLinks, make_alert_sender
 from sync.lock import Clock, StoreLock, keep_alive, utcnow
 from sync.metrics import Metrics, api_usage
 from sync.metrics_http import Health
 from sync.pull import Progress
-from sync.run import RunResult, build_connectors, close_all, ever_applied, run_cycle
+from sync.run import (
+    RunResult,
+    build_connectors,
+    close_all,
+    ever_applied,
+    explain_error,
+    run_cycle,
+)
 from sync.schedule import Schedule
 
 log = logging.getLogger("reengage.serve")
@@ -176,6 +183,11 @@ class ServeLoop:
         except StopRun as exc:
             status = "stopped"
             log.warning("run stopped early: %s (the next run resumes)", exc.user_message)
+        except ConnectorError as exc:  # a platform's answer: its message says it all
+            log.error(
+                "run failed: %s: %s; the loop goes on", exc.platform or "platform",
+                explain_error(exc), extra={"event": "run_failed"},
+            )  # fmt: skip
         except Exception:
             log.exception("run failed; the loop goes on", extra={"event": "run_failed"})
         seconds = time.monotonic() - started
