@@ -58,8 +58,9 @@ def build_connectors(
         info = found.info
         if info is None or info.factory is None:
             continue
-        platform = Platform(info.platform) if info.platform in Platform._value2member_map_ else None
-        if platform is None or not configured.get(platform):
+        known = {p.value: p for p in Platform}
+        platform = known.get(info.platform)
+        if platform is None or not configured[platform]:
             continue
         built[platform] = (
             info.factory(settings, rules)
