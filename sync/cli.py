@@ -125,8 +125,10 @@ def setup(
         bool, typer.Option("--check-only", help="Only check; create nothing.")
     ] = False,
 ) -> None:
-    """Check credentials and permissions; create the properties, fields, lists and campaigns
-    reengage needs (or print exactly what an admin must create). Safe to run twice."""
+    """Check credentials and permissions; create what reengage needs (or print what an admin must).
+
+    Creates the properties, fields, lists and campaigns reengage owns; safe to run twice.
+    """
     settings, rules = load_config()
     if not _run(lambda: setup_command(settings, rules, create=not check_only)):
         raise typer.Exit(1)
