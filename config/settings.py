@@ -146,6 +146,14 @@ class SalesforceSettings(BaseModel):
             )
         if self.auth_mode is not None and self.instance_url is None:
             raise ValueError("INSTANCE_URL is required with Salesforce credentials")
+        if self.auth_mode == "username_password" and not (
+            self.consumer_key and self.consumer_secret
+        ):
+            raise ValueError(
+                "the username-password flow (OAuth password grant) also needs CONSUMER_KEY and "
+                "CONSUMER_SECRET of the connected app; Salesforce is retiring this flow: "
+                "prefer JWT bearer or client credentials"
+            )
         return self
 
     @property

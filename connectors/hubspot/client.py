@@ -106,6 +106,7 @@ class HubSpotClient:
             max(1, int(search_per_second * share)), 1.0, clock=limiter_clock, sleep=sleep
         )
         self._penalties = (burst_penalty, search_penalty)
+        self.rate_limited = 0  # 429 answers received (serve's metrics read it)
         self._reserve = daily_reserve_share
         self._budget_low = False
         self._apis: dict[str, Any] = {}
@@ -221,6 +222,8 @@ class HubSpotClient:
             error = translate(exc.status, getattr(exc, "body", None), headers)  # type: ignore[attr-defined]
         else:
             raise exc
+        if error.status == 429:
+            self.rate_limited += 1
         if isinstance(error, RetriableError) and error.status == 429:
             burst_seconds, search_seconds = self._penalties
             penalty = penalty_for(error, burst_seconds=burst_seconds, search_seconds=search_seconds)

@@ -54,7 +54,16 @@ def test_documented_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     [
         ({"USERNAME": "u@x.com", "CONSUMER_KEY": "ck", "PRIVATE_KEY_FILE": "/k.pem"}, "jwt_bearer"),
         ({"CONSUMER_KEY": "ck", "CONSUMER_SECRET": "cs"}, "client_credentials"),
-        ({"USERNAME": "u@x.com", "PASSWORD": "pw", "SECURITY_TOKEN": "tok"}, "username_password"),
+        (
+            {
+                "USERNAME": "u@x.com",
+                "PASSWORD": "pw",
+                "SECURITY_TOKEN": "tok",
+                "CONSUMER_KEY": "ck",
+                "CONSUMER_SECRET": "cs",
+            },
+            "username_password",
+        ),
     ],
     ids=["jwt", "client-credentials", "username-password"],
 )
@@ -140,3 +149,12 @@ def test_secret_values_cover_every_secret(monkeypatch: pytest.MonkeyPatch) -> No
     found = set(secret_values(load_settings()))
     assert {"pat-na1-secret-token", "00Dxx!session-secret", "db-pass-123"} <= found
     assert "https://hooks.slack.com/s/T/B/tok" in found
+
+
+def test_username_password_needs_the_connected_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REENGAGE_SALESFORCE__INSTANCE_URL", "https://acme.my.salesforce.com")
+    monkeypatch.setenv("REENGAGE_SALESFORCE__USERNAME", "u@x.com")
+    monkeypatch.setenv("REENGAGE_SALESFORCE__PASSWORD", "pw-secret")
+    with pytest.raises(SettingsError, match="CONSUMER_KEY") as info:
+        load_settings()
+    assert "pw-secret" not in str(info.value)

@@ -77,9 +77,11 @@ def test_a_long_read_at_a_small_10_second_limit_gets_no_429(
     if limited:
         assert sum(connector.client.requests.values()) > 2 * LIMIT  # past the window twice
         assert emulator.state.rate_limited == {}
+        assert connector.client.rate_limited == 0
         assert clock.slept >= 20.0
     else:
         assert emulator.state.rate_limited["TEN_SECONDLY_ROLLING"] > 0
+        assert connector.client.rate_limited == sum(emulator.state.rate_limited.values())
     connector.close()
 
 
