@@ -18,7 +18,7 @@ Every page carries its own stream's cursor.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -185,19 +185,13 @@ class HubSpotConnector:
             self._now_ms(),
             self.lookback_ms,
         )
-        for page in pages:
-            self.stats[name] += len(page.events)
-            items = [
-                activity
-                for event in page.events
-                if (
-                    activity := mapping.email_event_activity(
-                        event, self.campaigns.name(event.get("emailCampaignId"))
-                    )
-                )
-                is not None
-            ]
-            yield Page(items, Cursor(name, page.value), page.complete)
+        yield from self._event_pages(
+            name,
+            pages,
+            lambda event: mapping.email_event_activity(
+                event, self.campaigns.name(event.get("emailCampaignId"))
+            ),
+        )
 
     def _timeline_pages(self, name: str, cursors: Mapping[str, Cursor]) -> Iterator[Page[Activity]]:
         cursor = cursors.get(name)
@@ -208,13 +202,17 @@ class HubSpotConnector:
             self._now_ms(),
             self.lookback_ms,
         )
+        yield from self._event_pages(
+            name, pages, lambda event: mapping.timeline_activity(event, self.map_rules)
+        )
+
+    def _event_pages(
+        self, name: str, pages: Iterable[Any], convert: Callable[[Any], Activity | None]
+    ) -> Iterator[Page[Activity]]:
+        """Event pages (email events, behavioural events) as activity pages of stream ``name``."""
         for page in pages:
             self.stats[name] += len(page.events)
-            items = [
-                activity
-                for event in page.events
-                if (activity := mapping.timeline_activity(event, self.map_rules)) is not None
-            ]
+            items = [activity for event in page.events if (activity := convert(event)) is not None]
             yield Page(items, Cursor(name, page.value), page.complete)
 
     def read_owners(self) -> Iterator[Owner]:
