@@ -1,0 +1,46 @@
+"""stdout is data: logs, retries and warnings go to stderr, whole lines, at any level.
+
+Run as an operator's script runs reengage: a subprocess whose stdout is a pipe.
+HubSpot is pointed at a closed port on loopback, so the client logs its retries
+(WARNING) before the command fails; none of that may reach stdout.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CLOSED_PORT_URL = "http://127.0.0.1:9"  # discard port: nothing listens on loopback
+
+
+def run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("REENGAGE_")}
+    base.update({"REENGAGE_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "80", **env})
+    return subprocess.run(
+        [sys.executable, "-m", "sync.cli", *args],
+        capture_output=True,
+        text=True,
+        env=base,
+        cwd=tmp_path,
+        timeout=120,
+    )
+
+
+@pytest.mark.xfail(strict=True, reason="the text log handler writes to stdout")
+def test_retry_warnings_go_to_stderr_not_stdout(tmp_path: Path) -> None:
+    done = run(
+        ["plan", "--json"],
+        tmp_path,
+        REENGAGE_LOG_LEVEL="DEBUG",
+        REENGAGE_HUBSPOT__ACCESS_TOKEN="pat-na1-00000000-0000-0000-0000-000000000000",
+        REENGAGE_HUBSPOT__BASE_URL=CLOSED_PORT_URL,
+    )
+    assert done.returncode != 0
+    assert "retrying" in done.stderr
+    assert "retrying" not in done.stdout
+    retry_lines = [line for line in done.stderr.splitlines() if "retrying" in line]
+    assert all("waiting" in line for line in retry_lines), "a log line was wrapped"
