@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 from importlib.metadata import version
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine
 
 from config.rules import Rules, RulesError, load_rules
 from config.settings import (
@@ -26,11 +25,12 @@ from config.settings import (
     secret_values,
 )
 from connectors.base import installed_connectors
-from sync.cli_explain import AsOf, explain_command, parse_as_of
-from sync.cli_run import CommandError, cycle, plan_rows, print_plan, setup_command, summary
+from sync.cli_options import AsOf, Quiet, parse_as_of
 from sync.cli_sandbox import sandbox_app
 from sync.logs import setup_logging
-from sync.store.migrate import StoreError, open_store
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 app = typer.Typer(
     name="reengage",
@@ -89,6 +89,8 @@ def load_config() -> tuple[Settings, Rules]:
 
 def open_configured_store(settings: Settings) -> Engine:
     """Opens (and migrates) the configured store, or exits with the reason."""
+    from sync.store.migrate import StoreError, open_store
+
     try:
         return open_store(settings.store_url)
     except StoreError as exc:
@@ -101,6 +103,8 @@ def explain_cmd(
     as_of: AsOf = None,
 ) -> None:
     """Why a person is (or is not) dormant: segment, rule, score and its parts."""
+    from sync.cli_explain import explain_command
+
     settings, rules = load_config()
     when = parse_as_of(as_of)
     engine = open_configured_store(settings)
@@ -113,6 +117,8 @@ def explain_cmd(
 
 def _run(fn: Any) -> Any:
     """Runs a platform command body, turning CommandError into its one-line exit."""
+    from sync.cli_run import CommandError
+
     try:
         return fn()
     except CommandError as exc:
@@ -129,17 +135,18 @@ def setup(
 
     Creates the properties, fields, lists and campaigns reengage owns; safe to run twice.
     """
+    from sync.cli_run import setup_command
+
     settings, rules = load_config()
     if not _run(lambda: setup_command(settings, rules, create=not check_only)):
         raise typer.Exit(1)
 
 
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars (cron, CI).")]
-
-
 @app.command()
 def backfill(quiet: Quiet = False) -> None:
     """Full pull of both platforms into the store (resumable), then one classification."""
+    from sync.cli_run import cycle, summary
+
     settings, rules = load_config()
     engine = open_configured_store(settings)
     try:
@@ -163,6 +170,8 @@ def sync_cmd(
 ) -> None:
     """One incremental cycle: pull changes, classify, plan, apply. The first sync against
     platforms reengage never wrote to only plans, unless --apply is given."""
+    from sync.cli_run import cycle, summary
+
     if apply and dry_run:
         raise fail("--apply and --dry-run exclude each other")
     settings, rules = load_config()
@@ -194,6 +203,7 @@ def plan_cmd(
 ) -> None:
     """Pull, classify and plan; print the plan. Writes nothing to any platform."""
     from sync.cli_explain import find_person
+    from sync.cli_run import cycle, plan_rows, print_plan
 
     settings, rules = load_config()
     when = parse_as_of(as_of)
@@ -277,6 +287,7 @@ def demo(
 ) -> None:
     """Run everything against the built-in sandbox: no credentials, no network."""
     from sync.cli_demo import Weeks, print_demo_summary, run_demo
+    from sync.store.migrate import StoreError
 
     settings, rules = load_config()
     if holdout is not None:
