@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from config.rules import Rules, RulesError, load_rules
@@ -26,7 +25,7 @@ from config.settings import (
     secret_values,
 )
 from connectors.base import installed_connectors
-from sync.cli_options import AsOf, Quiet, parse_as_of
+from sync.cli_options import AsOf, Quiet, console_for, known_labels, parse_as_of
 from sync.cli_sandbox import sandbox_app
 from sync.logs import setup_logging
 
@@ -45,8 +44,8 @@ config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True
 app.add_typer(config_app, name="config")
 app.add_typer(sandbox_app, name="sandbox")
 
-console = Console()
-err_console = Console(stderr=True)
+console = console_for()
+err_console = console_for(stderr=True)
 
 
 def _version_callback(value: bool) -> None:
@@ -217,8 +216,12 @@ def plan_cmd(
     """Pull, classify and plan; print the plan. Writes nothing to any platform."""
     from sync.cli_explain import find_person
     from sync.cli_run import cycle, plan_rows, print_plan
+    from sync.engine.codes import STATUS_NAMES
 
     settings, rules = load_config()
+    labels = known_labels(rules.segments.names(), STATUS_NAMES)
+    if segment is not None and segment not in labels:
+        raise fail(f"unknown segment {segment!r}; known: {', '.join(labels)}")
     when = parse_as_of(as_of)
     engine = open_configured_store(settings)
     try:
