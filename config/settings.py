@@ -10,6 +10,7 @@ Secrets are :class:`~pydantic.SecretStr` and never printed: use
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -24,10 +25,11 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from config.environment import dotenv_names, known_variables, missing_platforms, unknown_variables
 from config.rules import DEFAULT_RULES_FILE
 
 MASK = "**********"
@@ -80,6 +82,9 @@ class HubSpotSettings(BaseModel):
     def configured(self) -> bool:
         return self.access_token is not None
 
+
+PlatformName = Literal["hubspot", "salesforce"]
+PLATFORM_NAMES: tuple[PlatformName, ...] = ("hubspot", "salesforce")
 
 SalesforceAuth = Literal["session_id", "jwt_bearer", "client_credentials", "username_password"]
 
@@ -213,6 +218,10 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Path("reengage-data")
+    # the platforms a run reads and writes: each must be configured (``require_platforms``)
+    platforms: Annotated[list[PlatformName], NoDecode] = Field(
+        default_factory=lambda: list(PLATFORM_NAMES)
+    )
     database_url: str | None = None
     rules_file: Path = DEFAULT_RULES_FILE
     log_format: Literal["text", "json"] = "text"
@@ -222,6 +231,20 @@ class Settings(BaseSettings):
     salesforce: SalesforceSettings = SalesforceSettings()
     alerts: AlertSettings = AlertSettings()
     serve: ServeSettings = ServeSettings()
+
+    @field_validator("platforms", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip().lower() for part in value.split(",") if part.strip()]
+        if isinstance(value, list) and not value:
+            raise ValueError("name at least one of: " + ", ".join(PLATFORM_NAMES))
+        return value
+
+    @field_validator("platforms")
+    @classmethod
+    def _unique(cls, value: list[PlatformName]) -> list[PlatformName]:
+        return list(dict.fromkeys(value))
 
     @field_validator("database_url")
     @classmethod
@@ -297,14 +320,37 @@ def load_settings(**overrides: Any) -> Settings:
     Raises:
         SettingsError: a variable is malformed or the credentials are incomplete.
     """
+    problems = [
+        (name, "not a reengage setting (misspelled? nested settings use a double underscore)")
+        for name in unknown_variables(
+            [*os.environ, *dotenv_names(Path(".env"))], known_variables(Settings)
+        )
+    ]
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
-        problems = []
         for err in exc.errors(include_input=False, include_url=False):
             env = "REENGAGE_" + "__".join(str(p).upper() for p in err["loc"])
             problems.append((env, err["msg"].removeprefix("Value error, ")))
         raise SettingsError(problems) from None
+    if problems:
+        raise SettingsError(problems)
+    return settings
+
+
+def require_platforms(settings: Settings) -> None:
+    """Refuses a configuration where a platform in ``REENGAGE_PLATFORMS`` is not configured.
+
+    Raises:
+        SettingsError: naming the variable to set for each such platform.
+    """
+    configured = {
+        "hubspot": settings.hubspot.configured,
+        "salesforce": settings.salesforce.configured,
+    }
+    problems = missing_platforms(settings.platforms, configured)
+    if problems:
+        raise SettingsError(problems)
 
 
 def secret_values(settings: Settings) -> list[str]:

@@ -22,6 +22,7 @@ from config.settings import (
     SettingsError,
     effective_config,
     load_settings,
+    require_platforms,
     secret_values,
 )
 from connectors.base import installed_connectors
@@ -72,8 +73,12 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def load_config() -> tuple[Settings, Rules]:
-    """Builds settings and rules once, turning their errors into a clean exit."""
+def load_config(*, platforms: bool = False) -> tuple[Settings, Rules]:
+    """Builds settings and rules once, turning their errors into a clean exit.
+
+    With ``platforms`` (every command that talks to HubSpot or Salesforce), each
+    platform in ``REENGAGE_PLATFORMS`` must be configured, before any request.
+    """
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -83,7 +88,9 @@ def load_config() -> tuple[Settings, Rules]:
     use_engine_cache(settings.data_dir)
     try:
         rules = load_rules(settings.rules_file)
-    except RulesError as exc:
+        if platforms:
+            require_platforms(settings)
+    except (RulesError, SettingsError) as exc:
         raise fail(str(exc)) from None
     return settings, rules
 
@@ -149,7 +156,7 @@ def setup(
     """
     from sync.cli_run import setup_command
 
-    settings, rules = load_config()
+    settings, rules = load_config(platforms=True)
     if not _run(lambda: setup_command(settings, rules, create=not check_only)):
         raise typer.Exit(1)
 
@@ -159,7 +166,7 @@ def backfill(quiet: Quiet = False) -> None:
     """Full pull of both platforms into the store (resumable), then one classification."""
     from sync.cli_run import cycle, summary
 
-    settings, rules = load_config()
+    settings, rules = load_config(platforms=True)
     engine = open_configured_store(settings)
     try:
         result = _run(
@@ -186,7 +193,7 @@ def sync_cmd(
 
     if apply and dry_run:
         raise fail("--apply and --dry-run exclude each other")
-    settings, rules = load_config()
+    settings, rules = load_config(platforms=True)
     when = parse_as_of(as_of)
     engine = open_configured_store(settings)
     mode = True if apply else False if dry_run else None
@@ -218,7 +225,7 @@ def plan_cmd(
     from sync.cli_run import cycle, plan_rows, print_plan
     from sync.engine.codes import STATUS_NAMES
 
-    settings, rules = load_config()
+    settings, rules = load_config(platforms=True)
     labels = known_labels(rules.segments.names(), STATUS_NAMES)
     if segment is not None and segment not in labels:
         raise fail(f"unknown segment {segment!r}; known: {', '.join(labels)}")
@@ -251,7 +258,7 @@ def apply_cmd(
     from sync.journal import plan_row, store_version
     from sync.run import apply_all
 
-    settings, rules = load_config()
+    settings, rules = load_config(platforms=True)
     engine = open_configured_store(settings)
     try:
         with engine.connect() as conn:
@@ -362,7 +369,7 @@ def serve(
     health and Prometheus metrics on localhost."""
     from sync.cli_serve import serve_command
 
-    settings, rules = load_config()
+    settings, rules = load_config(platforms=True)
     if code := serve_command(settings, rules, once=once):
         raise typer.Exit(code)
 
@@ -396,7 +403,7 @@ def config_check(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """Load settings and rules, print the effective configuration (secrets masked) or the errors."""
-    settings, rules = load_config()
+    settings, rules = load_config(platforms=True)
     shown = effective_config(settings)
     summary = {
         "rules": {

@@ -11,6 +11,8 @@ from pathlib import Path
 def run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REENGAGE_")}
     env.update({"REENGAGE_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "80"})
+    env.update({"REENGAGE_PLATFORMS": "hubspot", "REENGAGE_HUBSPOT__ACCESS_TOKEN": "pat-na1-x"})
+    env["REENGAGE_HUBSPOT__BASE_URL"] = "http://127.0.0.1:9"  # nothing listens: no request may go
     return subprocess.run(
         [sys.executable, "-m", "sync.cli", *args],
         capture_output=True,

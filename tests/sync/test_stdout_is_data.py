@@ -33,6 +33,7 @@ def test_retry_warnings_go_to_stderr_not_stdout(tmp_path: Path) -> None:
         ["plan", "--json"],
         tmp_path,
         REENGAGE_LOG_LEVEL="DEBUG",
+        REENGAGE_PLATFORMS="hubspot",
         REENGAGE_HUBSPOT__ACCESS_TOKEN="pat-na1-00000000-0000-0000-0000-000000000000",
         REENGAGE_HUBSPOT__BASE_URL=CLOSED_PORT_URL,
     )
