@@ -101,7 +101,6 @@ def _headline(report: Report, name: str) -> Any:
     return overview.value(name)
 
 
-@pytest.mark.xfail(strict=True, reason="report period ends at the world clock, before the apply")
 def test_tasks_created_are_the_tasks_the_platforms_hold(demo: Demo) -> None:
     created = _platform_tasks(demo.box, demo.rules)
     assert created, "the demo created no task: nothing to reconcile"

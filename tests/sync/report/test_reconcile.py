@@ -36,9 +36,6 @@ def engine(sqlite_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="re-purchase: customers only by their recorded segment label"
-)
 def test_a_dormant_customer_who_wins_a_deal_is_a_repurchase(engine: Engine) -> None:
     b = StoreBuilder(engine)
     bought, idle = b.person(), b.person()
@@ -67,7 +64,6 @@ def _funnel_and_share(engine: Engine) -> Report:
     return build_report(engine, RULES, START, LONG_END)
 
 
-@pytest.mark.xfail(strict=True, reason="funnel won counts deals opened long after reactivation")
 def test_funnel_won_is_a_subset_of_won_deals_from_dormant(engine: Engine) -> None:
     report = _funnel_and_share(engine)
     funnel, wins = report.table("funnel"), report.table("won_deals")
@@ -82,7 +78,6 @@ def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-@pytest.mark.xfail(strict=True, reason="no footnotes defining both; CSV has no notes")
 def test_both_definitions_are_footnotes_of_every_render(engine: Engine, tmp_path: Path) -> None:
     report = _funnel_and_share(engine)
     funnel, wins = report.table("funnel"), report.table("won_deals")
