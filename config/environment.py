@@ -4,6 +4,9 @@
   with one underscore) is an error naming it: ignored, it would silently leave a
   platform unconfigured. Variables under ``REENGAGE_TEST_`` belong to the test
   suite and are left alone.
+* Files the settings name (CA bundles, the JWT key) must exist and be readable,
+  so that a typo is one line naming the variable, not a TLS library's traceback
+  at the first request.
 * Each platform in ``REENGAGE_PLATFORMS`` (both by default) must be configured
   before any command that talks to the platforms starts, so that a missing token
   never narrows a run to the other platform without a word.
@@ -11,6 +14,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -76,3 +80,18 @@ def missing_platforms(
 ) -> list[tuple[str, str]]:
     """(variable, reason) for each platform in use that is not configured."""
     return [_MISSING[name] for name in platforms if not configured.get(name, False)]
+
+
+def unreadable_files(files: Mapping[str, Path | None]) -> list[tuple[str, str]]:
+    """(variable, reason) for each named file that is missing, not a file, or not readable."""
+    problems = []
+    for variable, path in files.items():
+        if path is None:
+            continue
+        if not path.exists():
+            problems.append((variable, f"{path} does not exist"))
+        elif not path.is_file():
+            problems.append((variable, f"{path} is not a file"))
+        elif not os.access(path, os.R_OK):
+            problems.append((variable, f"{path} is not readable by this user"))
+    return problems

@@ -29,7 +29,13 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from config.environment import dotenv_names, known_variables, missing_platforms, unknown_variables
+from config.environment import (
+    dotenv_names,
+    known_variables,
+    missing_platforms,
+    unknown_variables,
+    unreadable_files,
+)
 from config.rules import DEFAULT_RULES_FILE
 
 MASK = "**********"
@@ -336,6 +342,23 @@ def load_settings(**overrides: Any) -> Settings:
     if problems:
         raise SettingsError(problems)
     return settings
+
+
+def require_files(settings: Settings) -> None:
+    """Refuses a configuration naming a CA bundle or key file that cannot be read.
+
+    Raises:
+        SettingsError: naming each variable and what is wrong with its file.
+    """
+    problems = unreadable_files(
+        {
+            "REENGAGE_HUBSPOT__CA_BUNDLE": settings.hubspot.ca_bundle,
+            "REENGAGE_SALESFORCE__CA_BUNDLE": settings.salesforce.ca_bundle,
+            "REENGAGE_SALESFORCE__PRIVATE_KEY_FILE": settings.salesforce.private_key_file,
+        }
+    )
+    if problems:
+        raise SettingsError(problems)
 
 
 def require_platforms(settings: Settings) -> None:

@@ -22,6 +22,7 @@ from config.settings import (
     SettingsError,
     effective_config,
     load_settings,
+    require_files,
     require_platforms,
     secret_values,
 )
@@ -81,6 +82,7 @@ def load_config(*, platforms: bool = False) -> tuple[Settings, Rules]:
     """
     try:
         settings = load_settings()
+        require_files(settings)
     except SettingsError as exc:
         raise fail(str(exc)) from None
     level = settings.log_level or ("INFO" if settings.log_format == "json" else "WARNING")
