@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
-from config.rules import SalesforceSources
+from config.rules import SalesforceSources, load_rules
 from connectors.base import Activity, ActivityKind, Platform, RecordRef, RecordType
 from sync.timeline import (
     PLATFORM_CODES,
@@ -325,3 +326,20 @@ def test_a_sales_rep_s_own_email_counts_and_explain_sees_each_copy_with_its_twin
     assert [a.activity_id for a in kept] == ["email-event:1", "task:00T2"]
     assert mirror_pairs([sent, copy, own], person_of, SalesforceSources()) == [(copy, sent)]
     assert mirror_pairs([], person_of, SalesforceSources()) == []
+
+
+@pytest.mark.parametrize(("minutes", "paired"), [(45, True), (60, True), (61, False)])
+def test_the_shipped_window_is_an_hour(minutes: int, paired: bool) -> None:
+    """The integration syncs within minutes, or at its next 15-minute check: an hour holds
+    both; a copy later than that is taken as real."""
+    sources = load_rules().sources.salesforce
+    lead = RecordRef(RecordType.SALESFORCE_LEAD, "00Q000000000001AAA")
+    sent = Activity(Platform.HUBSPOT, "email-event:1", HUB, ActivityKind.EMAIL_SENT, T0, "News")
+    copy = _sf_email_task("00T1", "News", "ListEmail", T0 + timedelta(minutes=minutes))
+    assert bool(mirror_pairs([sent, copy], {HUB: "p1", lead: "p1"}, sources)) == paired
+
+
+@pytest.mark.parametrize("minutes", [-1, 1441])
+def test_the_window_is_validated(minutes: int) -> None:
+    with pytest.raises(ValidationError, match="mirror_window_minutes"):
+        SalesforceSources(mirror_window_minutes=minutes)
