@@ -10,9 +10,8 @@ that event (its twin): those count once, so an operator can check the pairing.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, or_, select
@@ -25,19 +24,6 @@ from sync.store.schema import activities, persons, platform_records
 from sync.store.snapshot import MirrorPair, load_snapshot, person_mirrors
 
 console = Console()
-
-
-def parse_as_of(value: str | None) -> datetime:
-    """``--as-of``: an ISO date or datetime (UTC unless it says otherwise); now when None."""
-    if value is None:
-        return datetime.now(UTC)
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date or datetime (e.g. 2026-11-20 or 2026-11-20T09:00:00Z)"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def find_person(engine: Engine, query: str) -> dict[str, Any] | None:
@@ -162,8 +148,3 @@ def explain_command(engine: Engine, rules: Rules, query: str, as_of: datetime) -
     _show(person, _records(engine, int(person["id"])), _last_engagement(engine, person, as_of), exp)
     _show_mirrors(person_mirrors(engine, rules, int(person["id"])))
     return True
-
-
-AsOf = Annotated[
-    str | None, typer.Option("--as-of", help="Decide as of this instant (ISO date or datetime).")
-]

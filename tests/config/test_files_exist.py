@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.cli_process import run_cli
 
 
 def config_check(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("REENGAGE_")}
-    clean.update({"REENGAGE_DATA_DIR": str(tmp_path / "data"), **env})
-    return subprocess.run(
-        [sys.executable, "-m", "sync.cli", "config", "check"],
-        capture_output=True,
-        text=True,
-        env=clean,
-        cwd=tmp_path,
-        timeout=120,
-    )
+    return run_cli(["config", "check"], tmp_path, **env)
 
 
 HUBSPOT = {"REENGAGE_PLATFORMS": "hubspot", "REENGAGE_HUBSPOT__ACCESS_TOKEN": "pat-na1-x"}

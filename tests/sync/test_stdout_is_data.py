@@ -7,29 +7,15 @@ HubSpot is pointed at a closed port on loopback, so the client logs its retries
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.cli_process import run_cli
 
 CLOSED_PORT_URL = "http://127.0.0.1:9"  # discard port: nothing listens on loopback
 
 
-def run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("REENGAGE_")}
-    base.update({"REENGAGE_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "80", **env})
-    return subprocess.run(
-        [sys.executable, "-m", "sync.cli", *args],
-        capture_output=True,
-        text=True,
-        env=base,
-        cwd=tmp_path,
-        timeout=120,
-    )
-
-
 def test_retry_warnings_go_to_stderr_not_stdout(tmp_path: Path) -> None:
-    done = run(
+    done = run_cli(
         ["plan", "--json"],
         tmp_path,
         REENGAGE_LOG_LEVEL="DEBUG",
