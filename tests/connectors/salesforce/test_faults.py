@@ -73,10 +73,6 @@ def test_an_expired_given_session_is_a_clear_auth_error(
         list(connector.read_owners())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Failure 1: a getDeleted window of one minute or less fails the run",
-)
 @pytest.mark.parametrize("share", [0.8, 1.0], ids=["configured-share", "org-limit-403"])
 def test_the_daily_budget_stops_cleanly_and_the_next_run_completes(
     org: SalesforceEmulator, make_connector: MakeConnector, share: float

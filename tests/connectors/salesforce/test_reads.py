@@ -7,8 +7,6 @@ from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from typing import Any
 
-import pytest
-
 from connectors.base import Cursor, Page, RecordType
 from connectors.salesforce.connector import SalesforceConnector
 from connectors.sandbox.salesforce import SalesforceEmulator
@@ -84,10 +82,6 @@ def follow(connector: SalesforceConnector, cursors: Cursors) -> dict[str, Any]:
     return {r.ref.record_id: r for r in drain(connector.read_records(cursors), cursors)}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Failure 1: a getDeleted window of one minute or less fails the run",
-)
 def test_changed_deleted_merged_and_converted_records_are_followed(
     org: SalesforceEmulator, make_connector: MakeConnector
 ) -> None:
@@ -150,10 +144,6 @@ def org_client(org: SalesforceEmulator) -> Any:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Failure 1: a getDeleted window of one minute or less fails the run",
-)
 def test_a_deleted_record_purged_from_the_recycle_bin_comes_from_get_deleted(
     org: SalesforceEmulator, make_connector: MakeConnector, clock: Clock
 ) -> None:
@@ -170,10 +160,6 @@ def test_a_deleted_record_purged_from_the_recycle_bin_comes_from_get_deleted(
     assert list(seen) == [victim] and seen[victim].deleted
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Failure 1: a getDeleted window of one minute or less fails the run",
-)
 def test_a_lapsed_get_deleted_window_schedules_a_full_reread(
     org: SalesforceEmulator, make_connector: MakeConnector, caplog: Any
 ) -> None:

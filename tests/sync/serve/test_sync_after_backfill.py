@@ -36,9 +36,6 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     opened.close()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="Failure 1: a getDeleted window of one minute or less fails the run"
-)
 def test_sync_right_after_backfill_exits_0(world: World) -> None:
     backfill = runner.invoke(app, ["backfill", "--quiet"])
     assert backfill.exit_code == 0, backfill.output
