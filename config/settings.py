@@ -11,6 +11,7 @@ Secrets are :class:`~pydantic.SecretStr` and never printed: use
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -200,16 +201,38 @@ class AlertSettings(BaseModel):
 
 
 class ServeSettings(BaseModel):
-    """``reengage serve``: when to run and where to answer health checks and metrics."""
+    """``reengage serve``: when to run and where to answer health checks and metrics.
+
+    The interval is ``INTERVAL_MINUTES`` (default 60) or, for a reaction loop,
+    ``INTERVAL_SECONDS`` (10 at least: below that a cycle would mostly wait on its own
+    lock and the platforms' rate limits); setting both is ambiguous, so an error.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     interval_minutes: Annotated[int, Field(ge=1, le=10080)] = 60
+    interval_seconds: Annotated[int, Field(ge=10, le=604800)] | None = None
     cron: str | None = None  # a cron expression; wins over the interval when set
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=0, le=65535)] = 9464
     apply: bool = True  # serve applies its plans (after the first sync, which plans only)
     lock_timeout_minutes: Annotated[int, Field(ge=1)] = 120  # a lock older than this is stale
+
+    @model_validator(mode="after")
+    def _one_interval(self) -> ServeSettings:
+        if self.interval_seconds is not None and "interval_minutes" in self.model_fields_set:
+            raise ValueError(
+                "REENGAGE_SERVE__INTERVAL_MINUTES and REENGAGE_SERVE__INTERVAL_SECONDS are both "
+                "set: set only one"
+            )
+        return self
+
+    @property
+    def interval(self) -> timedelta:
+        """The time between runs: ``interval_seconds`` when set, else ``interval_minutes``."""
+        if self.interval_seconds is not None:
+            return timedelta(seconds=self.interval_seconds)
+        return timedelta(minutes=self.interval_minutes)
 
 
 class Settings(BaseSettings):
