@@ -216,7 +216,6 @@ class ServeSettings(BaseModel):
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=0, le=65535)] = 9464
     apply: bool = True  # serve applies its plans (after the first sync, which plans only)
-    lock_timeout_minutes: Annotated[int, Field(ge=1)] = 120  # a lock older than this is stale
 
     @model_validator(mode="after")
     def _one_interval(self) -> ServeSettings:

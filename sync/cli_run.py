@@ -10,9 +10,10 @@ clean stop that the next run resumes, 1 for anything else.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -25,10 +26,11 @@ from connectors.base import ConfigurationError, ConnectorError, Platform, SetupI
 from sync.alerts import RecordLinks, make_alert_sender
 from sync.apply import AlertSender
 from sync.cli_options import console_for
-from sync.lock import SYNC_LOCK, StoreLock
+from sync.lock import keep_alive, sync_lock
 from sync.plan.model import Plan
 from sync.run import RunResult, build_connectors, close_all, explain_error, run_cycle, setup_all
 
+log = logging.getLogger("reengage.cli")
 console = console_for()
 err = console_for(stderr=True)
 
@@ -145,15 +147,20 @@ def cycle(
 
     ``apply=None`` applies only if reengage has written to these platforms before.
     """
-    lock = StoreLock(engine, SYNC_LOCK, ttl=timedelta(minutes=settings.serve.lock_timeout_minutes))
+    lock = sync_lock(engine)
     if not lock.acquire():
         held = lock.current()
-        who = f" by {held.holder} until {held.expires_at:%H:%M} UTC" if held else ""
+        who = f" ({held.holder}, since {held.acquired_at:%H:%M} UTC)" if held else ""
         raise CommandError(f"another reengage run holds the store{who}; try again later", 3)
     try:
-        return _locked_cycle(engine, settings, rules, kind, as_of, plan, apply, quiet)
+        with keep_alive(lock, every=lock.ttl.total_seconds() / 4, on_lost=_lock_lost):
+            return _locked_cycle(engine, settings, rules, kind, as_of, plan, apply, quiet)
     finally:
         lock.release()
+
+
+def _lock_lost() -> None:
+    log.error("this run lost the store's lock (stalled past its lease): another run may start")
 
 
 def _locked_cycle(

@@ -23,7 +23,6 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from types import FrameType
 
 from sqlalchemy import Engine
@@ -31,7 +30,7 @@ from sqlalchemy import Engine
 from config.rules import Rules
 from config.settings import Settings
 from connectors.base import ConfigurationError
-from sync.lock import SYNC_LOCK, StoreLock
+from sync.lock import sync_lock
 from sync.metrics import Metrics, count_persons
 from sync.metrics_http import Health, MetricsServer
 from sync.run import build_connectors, close_all
@@ -84,7 +83,7 @@ def _check_platforms(settings: Settings, rules: Rules) -> bool:
 
 def _loop(engine: Engine, settings: Settings, rules: Rules, schedule: Schedule) -> ServeLoop:
     metrics = Metrics()
-    lock = StoreLock(engine, SYNC_LOCK, ttl=timedelta(minutes=settings.serve.lock_timeout_minutes))
+    lock = sync_lock(engine)
     return ServeLoop(
         sync_cycle(engine, settings, rules, metrics),
         schedule,

@@ -15,15 +15,23 @@ the ``locks`` table: ``(name, holder, acquired_at, expires_at)``.
   :func:`keep_alive` does it from a thread during a long run.
 * **release** deletes the row only if it is still ours.
 
-A holder that crashes leaves its row behind; it expires after the timeout
-(``REENGAGE_SERVE__LOCK_TIMEOUT_MINUTES``) and the next holder takes it over.
-Expiry is judged by the clock of the process asking, so hosts sharing a store
-should keep their clocks in sync (NTP); the timeout is in minutes, so seconds
-of skew do not matter.
+A holder that dies must not block the store, and how fast it is noticed
+depends on the back-end (:func:`sync_lock` picks):
+
+* **PostgreSQL** (:class:`AdvisoryLock`): the lock is a session-level advisory
+  lock taken on a connection of its own, held for the whole run. When the
+  holder dies, for any reason, its connection closes, the server ends the
+  session and the lock is free at once. The row is still written, for people
+  and health checks to see who holds the store.
+* **SQLite**: the row is a *lease* of :data:`LEASE` (a minute), renewed every
+  quarter of it while the run lives (:func:`keep_alive`); a dead holder's lease
+  runs out and the next run takes the store over within 90 seconds. Expiry is
+  judged by the clock of the process asking; SQLite stores live on one host.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import socket
@@ -34,14 +42,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, Insert, delete, or_, select, update
+from sqlalchemy import Connection, Engine, Insert, delete, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 
 from sync.store.schema import locks
 
 log = logging.getLogger("reengage.lock")
 
 SYNC_LOCK = "sync"  # the lock every run that writes to the platforms takes
+LEASE = timedelta(seconds=60)
+"""How long a lock row stays valid without renewal; renewed every quarter of it."""
 
 Clock = Callable[[], datetime]
 
@@ -197,3 +208,88 @@ def keep_alive(lock: StoreLock, *, every: float, on_lost: Callable[[], None]) ->
     finally:
         done.set()
         thread.join()
+
+
+class AdvisoryLock(StoreLock):
+    """A PostgreSQL session-level advisory lock, free the moment its holder's connection dies.
+
+    The lock lives on a connection of its own, in autocommit mode (an idle
+    transaction held for a whole run would keep old row versions alive). The
+    lock row is kept beside it for who-holds-it displays; while the advisory
+    lock is ours, any row left by a dead holder is simply overwritten.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        name: str = SYNC_LOCK,
+        *,
+        ttl: timedelta = LEASE,
+        holder: str | None = None,
+        clock: Clock = utcnow,
+    ) -> None:
+        super().__init__(engine, name, ttl=ttl, holder=holder, clock=clock)
+        digest = hashlib.sha256(f"reengage:{name}".encode()).digest()
+        self.key = int.from_bytes(digest[:8], "big", signed=True)
+        self._session: Connection | None = None
+
+    def acquire(self) -> bool:
+        if self._session is not None:
+            return self.renew()
+        session = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        got = bool(
+            session.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar()
+        )
+        if not got:
+            session.close()
+            return False
+        self._session = session
+        self._write_row()
+        return True
+
+    def _write_row(self) -> None:
+        now = self._clock()
+        values = {"holder": self.holder, "acquired_at": now, "expires_at": now + self.ttl}
+        with _write(self.engine) as conn:
+            claimed = conn.execute(update(locks).where(locks.c.name == self.name).values(**values))
+            if claimed.rowcount != 1:
+                conn.execute(self._insert(now))
+
+    def renew(self) -> bool:
+        """True while the advisory lock's connection is alive (the row's expiry is refreshed)."""
+        if self._session is None:
+            return False
+        try:
+            self._session.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            log.error("the connection holding lock %r is gone", self.name)
+            self._drop_session()
+            return False
+        super().renew()
+        return True
+
+    def release(self) -> bool:
+        if self._session is None:
+            return False
+        try:
+            self._session.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
+        except SQLAlchemyError:
+            log.warning(
+                "could not unlock %r: its connection is gone (and so is the lock)", self.name
+            )
+        self._drop_session()
+        super().release()
+        return True
+
+    def _drop_session(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            session.invalidate()  # never back into the pool with a lock possibly held
+            session.close()
+
+
+def sync_lock(engine: Engine, name: str = SYNC_LOCK, *, lease: timedelta = LEASE) -> StoreLock:
+    """The lock a run takes on ``engine``: advisory on PostgreSQL, a lease row elsewhere."""
+    if engine.dialect.name == "postgresql":
+        return AdvisoryLock(engine, name, ttl=lease)
+    return StoreLock(engine, name, ttl=lease)

@@ -52,7 +52,6 @@ def lock_is_held(url: str) -> bool:
         engine.dispose()
 
 
-@pytest.mark.xfail(strict=True, reason="a killed run's lock row blocks every run for two hours")
 def test_a_run_killed_holding_the_lock_blocks_nobody(
     sandbox: Sandbox, postgres_url: str, tmp_path: Path
 ) -> None:
