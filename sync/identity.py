@@ -24,7 +24,8 @@ one human (shared inboxes, recycled addresses), and merging them would be a
 silent guess. So those Salesforce records stay separate persons; the records
 with that email whose component holds no live Salesforce record (the HubSpot
 side) join the most recently active candidate (``last_activity``, then
-``modified_at``, ``created_at``, the larger id), and a ``shared_email``
+``created_at``, the larger id: never ``modified_at``, which reengage's own
+writes move), and a ``shared_email``
 ambiguity names every candidate and the one chosen. A lead and a contact with
 one email are not ambiguous: a lead created for an existing contact is the
 everyday duplicate, and the email rule joins them.

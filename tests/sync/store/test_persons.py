@@ -102,9 +102,6 @@ def test_rerun_is_stable_and_deleted_persons_leave(engine: Engine) -> None:
     assert _links(engine)["1"] == before["1"]  # other persons keep their ids
 
 
-@pytest.mark.xfail(
-    strict=True, reason="failure 4: the tie-break reads modified_at, which reengage's writes move"
-)
 def test_stamps_of_reengage_writes_do_not_move_a_shared_email(engine: Engine) -> None:
     """Two live leads share an email; the HubSpot contact joined one. Reengage then writes
     its fields to the other one, and the next read brings it back with a newer stamp."""
