@@ -128,3 +128,42 @@ def test_stamps_of_reengage_writes_do_not_move_a_shared_email(engine: Engine) ->
         save_records(conn, [rec(LEAD, "00QB", "shared@x.com", modified_at=stamped)])
     resolve_and_save(engine, NOW + timedelta(minutes=10))
     assert _links(engine) == before
+
+
+def _person_of(engine: Engine, record_id: str) -> tuple[int, str]:
+    with engine.connect() as conn:
+        return (
+            conn.execute(
+                select(persons.c.id, persons.c.person_key)
+                .join(platform_records, platform_records.c.person_id == persons.c.id)
+                .where(platform_records.c.record_id == record_id)
+            )
+            .one()
+            ._tuple()
+        )
+
+
+@pytest.mark.xfail(strict=True, reason="failure 3: the person key follows the primary record")
+def test_a_person_keeps_its_key_when_its_identity_changes(engine: Engine) -> None:
+    """A lead converted to a new contact, a HubSpot contact linked to a new lead: one person
+    each before and after, under the same key and store id (tasks and alerts hash the key)."""
+    later = T0 + timedelta(days=30)
+    with engine.begin() as conn:
+        save_records(conn, [rec(LEAD, "00QA", "ann@x.com"), rec(HS, "2", "bob@x.com")])
+    resolve_and_save(engine, NOW)
+    ann, bob = _person_of(engine, "00QA"), _person_of(engine, "2")
+    with engine.begin() as conn:
+        save_records(
+            conn,
+            [
+                rec(LEAD, "00QA", "ann@x.com", converted_contact_id="003A"),
+                PlatformRecord(
+                    RecordRef(RecordType.SALESFORCE_CONTACT, "003A"), "ann@x.com", created_at=later
+                ),
+                rec(HS, "2", "bob@x.com", sf_lead_id="00QZ"),
+                PlatformRecord(RecordRef(LEAD, "00QZ"), "bob@x.com", created_at=later),
+            ],
+        )
+    resolve_and_save(engine, NOW + timedelta(days=1))
+    assert _person_of(engine, "003A") == _person_of(engine, "00QA") == ann
+    assert _person_of(engine, "00QZ") == _person_of(engine, "2") == bob
