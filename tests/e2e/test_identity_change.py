@@ -178,9 +178,6 @@ def _tasks_on(seen: tuple[TaskSeen, ...], records: set[str]) -> list[str]:
     return sorted(t.key for t in seen if t.record_id in records)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="failure 3: keys follow the primary record, which conversions change"
-)
 def test_identity_changes_make_no_second_task_or_alert(
     world: World, receiver: tuple[str, list[dict[str, Any]]]
 ) -> None:
