@@ -198,10 +198,13 @@ def _save_aliases(conn: Connection, result: IdentityResult, ids: dict[str, int])
 
 
 def load_anchors(conn: Connection) -> dict[RecordRef, str]:
-    """Each record's current person key (the anchor it was last resolved under)."""
+    """Each record's person key as last resolved: the current anchor, or for a record that
+    had none at the last resolution (deleted, now restored) the one it was last seen under."""
     a = person_anchors
-    rows = conn.execute(select(a.c.record_type, a.c.record_id, a.c.anchor).where(a.c.current))
-    return {RecordRef(RecordType(t), i): anchor for t, i, anchor in rows}
+    query = select(a.c.record_type, a.c.record_id, a.c.anchor).order_by(
+        a.c.current, a.c.seen_at, a.c.anchor
+    )
+    return {RecordRef(RecordType(t), i): anchor for t, i, anchor in conn.execute(query)}
 
 
 def _save_anchors(conn: Connection, result: IdentityResult, now: datetime) -> None:

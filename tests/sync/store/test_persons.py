@@ -164,3 +164,23 @@ def test_a_person_keeps_its_key_when_its_identity_changes(engine: Engine) -> Non
     resolve_and_save(engine, NOW + timedelta(days=1))
     assert _person_of(engine, "003A") == _person_of(engine, "00QA") == ann
     assert _person_of(engine, "00QZ") == _person_of(engine, "2") == bob
+
+
+def test_a_restored_record_takes_back_its_key(engine: Engine) -> None:
+    """Records deleted, then one restored (Salesforce's recycle bin, HubSpot's restore): the
+    person comes back under its key, and the other record's deletion does not move it."""
+    with engine.begin() as conn:
+        save_records(conn, [rec(LEAD, "00QA", "ann@x.com"), rec(HS, "2", "ann@x.com")])
+    resolve_and_save(engine, NOW)
+    ann = _person_of(engine, "00QA")[1]
+    with engine.begin() as conn:
+        save_records(conn, [rec(LEAD, "00QA", "ann@x.com", deleted=True)])
+    resolve_and_save(engine, NOW + timedelta(days=1))
+    assert _person_of(engine, "2")[1] == ann  # the HubSpot contact keeps the person's key
+    with engine.begin() as conn:
+        save_records(conn, [rec(HS, "2", "ann@x.com", deleted=True)])
+    resolve_and_save(engine, NOW + timedelta(days=2))
+    with engine.begin() as conn:
+        save_records(conn, [rec(HS, "2", "ann@x.com")])
+    resolve_and_save(engine, NOW + timedelta(days=3))
+    assert _person_of(engine, "2")[1] == ann
