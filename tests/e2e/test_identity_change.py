@@ -40,6 +40,7 @@ from sync.run import run_cycle
 from sync.store import migrate
 from sync.store.migrate import open_store
 from sync.store.schema import created_tasks, persons, platform_records
+from tests.e2e.leads import new_lead
 from tests.e2e.readback import TaskSeen, read_back
 from tests.e2e.world import World, open_world, rules_with_holdout
 
@@ -145,21 +146,15 @@ def _convert_lead(box: Sandbox, lead_id: str) -> str:
 
 def _link_to_new_lead(box: Sandbox, contact_id: str, email: str) -> str:
     """A new Salesforce lead for a HubSpot contact, and the integration's link to it."""
-    sf = box.salesforce.state
-    with sf.lock:
-        owner = next(str(u["Id"]) for u in sf.records("User") if u.get("IsActive"))
-        writer = Writer(sf, owner)
-        values = {"LastName": "Later", "Company": "Acme", "Email": email}
-        (outcome,) = writer.run([lambda: writer.create("Lead", values)], all_or_none=True)
-        assert outcome.success, outcome.result()
+    lead_id = new_lead(box, email)
     hs = box.hubspot.state
     with hs.lock:
         table = hs.table("contacts")
         contact = table.get(contact_id)
         assert contact is not None
-        table.set_values(contact, {"salesforceleadid": str(outcome.id)})
+        table.set_values(contact, {"salesforceleadid": lead_id})
         table.touch(contact, hs.clock())
-    return str(outcome.id)
+    return lead_id
 
 
 def _upgrade_from_previous_head(world: World) -> None:
@@ -192,7 +187,7 @@ def test_identity_changes_make_no_second_task_or_alert(
         (lead_id,) = (r for r in lead_person.records if r.startswith("00Q"))
         contact_id = _convert_lead(world.box, lead_id)
         (hubspot_id,) = hubspot_person.records
-        new_lead = _link_to_new_lead(world.box, hubspot_id, hubspot_person.email)
+        linked = _link_to_new_lead(world.box, hubspot_id, hubspot_person.email)
         before = read_back(world.box, world.rules)
         alerts_before = len(received)
         assert alerts_before > 0
@@ -205,7 +200,7 @@ def test_identity_changes_make_no_second_task_or_alert(
         if op.op in (OpKind.CREATE_TASK, OpKind.SEND_ALERT)
     ]
     assert once == []
-    for records in (lead_person.records | {contact_id}, {hubspot_id, new_lead}):
+    for records in (lead_person.records | {contact_id}, {hubspot_id, linked}):
         for platform in ("hubspot", "salesforce"):
             was = getattr(before, platform).tasks
             now = getattr(after, platform).tasks
