@@ -24,7 +24,8 @@ one human (shared inboxes, recycled addresses), and merging them would be a
 silent guess. So those Salesforce records stay separate persons; the records
 with that email whose component holds no live Salesforce record (the HubSpot
 side) join the most recently active candidate (``last_activity``, then
-``modified_at``, ``created_at``, the larger id), and a ``shared_email``
+``created_at``, the larger id: never ``modified_at``, which reengage's own
+writes move), and a ``shared_email``
 ambiguity names every candidate and the one chosen. A lead and a contact with
 one email are not ambiguous: a lead created for an existing contact is the
 everyday duplicate, and the email rule joins them.
@@ -34,8 +35,12 @@ whose records are all gone disappears, a live record keeps its person without
 them. Merged-away ids still resolve through :attr:`IdentityResult.aliases` and
 :meth:`IdentityResult.person_key`.
 
-**Stability.** The person key is its primary record's ref (Salesforce contact >
-lead > HubSpot contact, oldest first, then id), written ``"<record_type>:<id>"``.
+**Stability.** A person's primary record is the first in precedence order
+(Salesforce contact > lead > HubSpot contact, oldest first, then id). Its key is
+an *anchor* that survives conversions, new links and merges
+(:mod:`sync.identity_anchors`): given the records' anchors from the last
+resolution, each person keeps the anchor of its earliest-created record that has
+one; a person with none takes its primary record's ref, ``"<record_type>:<id>"``.
 Each rule decides on a snapshot of the components the earlier rules made and
 only then unions, so the result never depends on the input order.
 
@@ -48,12 +53,13 @@ from __future__ import annotations
 import enum
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import reduce
 from typing import NamedTuple
 
 from connectors.base import Platform, PlatformRecord, RecordRef, RecordType
+from sync.identity_anchors import TYPE_RANK, AnchorGroup, choose_keys
 from sync.identity_rules import (
     LinkIssue,
     RecordIndex,
@@ -75,13 +81,6 @@ __all__ = [
     "person_key_for",
     "resolve_identities",
 ]
-
-_TYPE_RANK: dict[RecordType, int] = {
-    RecordType.SALESFORCE_CONTACT: 0,
-    RecordType.SALESFORCE_LEAD: 1,
-    RecordType.HUBSPOT_CONTACT: 2,
-}
-
 
 _KEY_PREFIX: dict[RecordType, str] = {t: f"{t.value}:" for t in RecordType}
 
@@ -159,20 +158,23 @@ class IdentityResult:
 
 
 def person_key_for(ref: RecordRef) -> str:
-    """A person's key, from its primary record."""
+    """A person's fresh key (its primary record's ref), when none of its records has an anchor."""
     return _KEY_PREFIX[ref.record_type] + ref.record_id
 
 
 def resolve_identities(
     records: Iterable[PlatformRecord],
     last_activity: Mapping[RecordRef, datetime] | None = None,
+    anchors: Mapping[RecordRef, str] | None = None,
 ) -> IdentityResult:
     """Groups platform records into persons by SPEC §3's rules (see the module docstring).
 
     Args:
         records: every known record, deleted and merged-away ones included (they
             supply aliases and explain dead links). Each ref at most once.
-        last_activity: each record's latest activity, for the ambiguity rule.
+        last_activity: each record's latest engagement, for the ambiguity rule.
+        anchors: each record's person key as last resolved (merged-away ids included),
+            so that persons keep their keys across identity changes.
 
     Raises:
         ValueError: a record ref appears twice.
@@ -187,7 +189,7 @@ def resolve_identities(
     members: dict[int, list[PlatformRecord]] = defaultdict(list)
     for i in index.live_positions():
         members[uf.find(i)].append(index.records[i])
-    persons = sorted((_person(group) for group in members.values()), key=lambda p: p.key)
+    persons = _anchored([_person(group) for group in members.values()], index, anchors or {})
 
     person_of: dict[RecordRef, str] = {ref: p.key for p in persons for ref in p.records}
     for old, survivor in index.aliases.items():
@@ -204,7 +206,7 @@ def resolve_identities(
 
 def _precedence(rec: PlatformRecord) -> tuple[int, bool, datetime | None, str]:
     created = rec.created_at
-    return (_TYPE_RANK[rec.ref.record_type], created is None, created, rec.ref.record_id)
+    return (TYPE_RANK[rec.ref.record_type], created is None, created, rec.ref.record_id)
 
 
 class _Attrs(NamedTuple):
@@ -271,6 +273,37 @@ def _person(group: Sequence[PlatformRecord]) -> Person:
     primary = ordered[0].ref
     attrs = reduce(_fold, map(_attrs, ordered))
     return Person(person_key_for(primary), primary, tuple(r.ref for r in ordered), *attrs)
+
+
+def _anchored(
+    found: Sequence[Person], index: RecordIndex, anchors: Mapping[RecordRef, str]
+) -> list[Person]:
+    """The persons under their anchored keys (:mod:`sync.identity_anchors`), sorted by key.
+
+    A merged-away id counts as a member of its survivor's person: the anchor it carried
+    (a merged-in person's) is one the survivor's person can inherit.
+    """
+    if not anchors:
+        return sorted(found, key=lambda p: p.key)
+    merged: dict[RecordRef, list[RecordRef]] = defaultdict(list)
+    for old, survivor in index.aliases.items():
+        merged[survivor].append(old)
+
+    def created(ref: RecordRef) -> datetime | None:
+        i = index.position.get(ref)
+        return index.records[i].created_at if i is not None else None
+
+    groups = [
+        AnchorGroup(
+            p.key,
+            [(ref, created(ref)) for live in p.records for ref in (live, *merged.get(live, ()))],
+        )
+        for p in found
+    ]
+    keys = choose_keys(groups, anchors)
+    return sorted(
+        (replace(p, key=k) for p, k in zip(found, keys, strict=True)), key=lambda p: p.key
+    )
 
 
 def _ambiguities(issues: Iterable[LinkIssue]) -> tuple[Ambiguity, ...]:

@@ -289,8 +289,13 @@ def link_emails(
 def activity_key_for(
     index: RecordIndex, last_activity: Mapping[RecordRef, datetime]
 ) -> ActivityKey:
-    """Recency order for the ambiguity rule: last activity, then modified, created, id.
+    """Recency order for the ambiguity rule: last engagement, then creation, then id.
 
+    Only what reengage's own writes cannot move: the person's engagement on the
+    platforms (never reengage's tasks or field updates) and the creation date. A
+    record's modification stamp (``LastModifiedDate`` / ``SystemModstamp``) is left
+    out on purpose: reengage's field update on one lead would make it the newest and
+    move the HubSpot contact to it, and the next sync would call it a new person.
     A missing date sorts before any date, so a record we know nothing about never wins.
     """
 
@@ -299,7 +304,6 @@ def activity_key_for(
         last = last_activity.get(rec.ref)
         return (
             (last is not None, last),
-            (rec.modified_at is not None, rec.modified_at),
             (rec.created_at is not None, rec.created_at),
             rec.ref.record_id,
         )

@@ -2,9 +2,10 @@
 
 Keys are ``stable_key(person key, episode start ms, "alert:reactivation" |
 "alert:handoff")`` and, like task keys, are stored by the applier in the created
-set once sent. A person handed off at the very instant they were reactivated (a
-meeting, or one big engagement) gets the hand-off alert only: one event, one
-message. Alerts are not call tasks: do-not-call and consent do not stop them; a
+set once sent; an alert sent under a key the person was known by before (a
+merged-in person's anchor) counts as sent. A person handed off at the very instant
+they were reactivated (a meeting, or one big engagement) gets the hand-off alert
+only: one event, one message. Alerts are not call tasks: do-not-call and consent do not stop them; a
 holdout person's alert says ``holdout: true`` so that whoever reads it knows.
 """
 
@@ -18,7 +19,7 @@ from sync.engine.codes import Status
 
 from .desired import ENDED, PersonState, iso_ms
 from .inputs import Engagements, PlanInput
-from .model import Operation, OpKind, stable_key
+from .model import Operation, OpKind, made, stable_key
 from .texts import alert_text
 from .triggers import describe
 
@@ -32,7 +33,7 @@ def _alert(
 ) -> Operation | None:
     i = state.index
     key = alert_key(state.key, state.episode_start_ms, event)
-    if key in inp.created:
+    if made(inp.created, inp.keys_of(state.key), state.episode_start_ms, f"alert:{event}"):
         return None
     kind, detail_ix = int(eng.kind[i]), int(eng.detail[i])
     at = int(eng.at_ms[i]) if eng.at_ms[i] >= 0 else at_ms

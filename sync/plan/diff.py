@@ -22,7 +22,7 @@ from sync.engine.codes import Status
 
 from .desired import PersonState, field_names, handoff_values, wanted_lists, wanted_values
 from .inputs import PlanInput
-from .model import FieldValue, Operation, OpKind, Trigger, field_string, stable_key
+from .model import FieldValue, Operation, OpKind, Trigger, field_string, made, stable_key
 
 
 def changed_values(
@@ -51,7 +51,11 @@ def _fields_op(
         state.key, state.episode_start_ms, Trigger.HANDOFF, ref.record_type, ref.record_id
     )
     extra = handoff_values(rules, ref) if state.status is Status.HANDED_OFF else {}
-    with_handoff = bool(extra) and handoff_key not in inp.created
+    done = made(
+        inp.created, inp.keys_of(state.key), state.episode_start_ms, Trigger.HANDOFF,
+        ref.record_type, ref.record_id,
+    )  # fmt: skip
+    with_handoff = bool(extra) and not done
     if with_handoff:
         values.update(extra)
     if not values:

@@ -27,6 +27,8 @@ Field by field:
 * ``applied_members``: (platform, list name) -> records last applied as members;
   lists that are not reengage's (:meth:`Rules.list_names`) are ignored;
 * ``created``: idempotency keys of tasks, alerts and hand-off field writes already done;
+* ``former_keys``: person key -> the other keys the person's records have been under
+  (a merged-in person's, :mod:`sync.identity_anchors`): what was made under them is made;
 * ``tasks_today``: (platform, owner id) -> tasks already given to that owner on T's
   business date (for the per-owner daily cap).
 """
@@ -98,11 +100,16 @@ class PlanInput:
         default_factory=dict
     )
     created: frozenset[str] = frozenset()
+    former_keys: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     tasks_today: Mapping[tuple[Platform, str], int] = field(default_factory=dict)
 
     @property
     def n_persons(self) -> int:
         return len(self.person_keys)
+
+    def keys_of(self, person_key: str) -> tuple[str, ...]:
+        """The person's key, then the keys it was known under before."""
+        return (person_key, *self.former_keys.get(person_key, ()))
 
     def __post_init__(self) -> None:
         if self.as_of.tzinfo is None:

@@ -77,6 +77,12 @@ def stable_key(*parts: object) -> str:
     return KEY_PREFIX + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+def made(created: frozenset[str], person_keys: Iterable[str], *parts: object) -> bool:
+    """Whether the one-off write ``stable_key(person key, *parts)`` was made under any of the
+    person's keys (its anchor first, then the anchors of persons merged into it)."""
+    return any(stable_key(key, *parts) in created for key in person_keys)
+
+
 def field_string(value: FieldValue) -> str | None:
     """A field value as the string it is sent as; None (or "") is an empty field.
 

@@ -4,7 +4,10 @@ Triggers (SPEC §4): ``segment`` — the playbook task of the person's segment w
 the episode is open (dormant or sunset: sunset leaves call tasks alone) — and
 ``reactivation`` — ``rules.reactivation.task`` once the person is reactivated or
 handed off. A task's idempotency key is ``stable_key(person key, episode start ms,
-trigger)``: a key in ``PlanInput.created`` is never planned again. No task for the
+trigger)``: a key in ``PlanInput.created`` is never planned again, nor is one made
+under a key the person was known by before (``PlanInput.former_keys``). The person
+key is an anchor that survives conversions, new links and merges
+(:mod:`sync.identity_anchors`), so one person, episode and trigger get one task. No task for the
 holdout, for do-not-call (either platform), or for a person with no record.
 
 The per-owner daily cap (``rules.tasks.max_per_owner_per_day``, 0 = off) counts
@@ -28,7 +31,7 @@ from sync.engine.codes import Status
 
 from .desired import ENDED, PersonState, iso_ms
 from .inputs import PlanInput
-from .model import Operation, OpKind, Trigger, stable_key
+from .model import Operation, OpKind, Trigger, made, stable_key
 from .owners import choose_owner, task_record
 from .texts import TaskContext, body, subject
 from .triggers import describe
@@ -95,7 +98,9 @@ def candidate(inp: PlanInput, rules: Rules, state: PersonState) -> Candidate | N
     trigger, rule = picked
     key = task_key(state.key, state.episode_start_ms, trigger)
     record = task_record(inp.records[i], inp.owners_active)
-    if key in inp.created or record is None or record.ref.platform is None:
+    if record is None or record.ref.platform is None:
+        return None
+    if made(inp.created, inp.keys_of(state.key), state.episode_start_ms, trigger.value):
         return None
     owner = choose_owner(rules, inp.owners_active, record, state.key)
     due = due_date(inp.as_of, rule.due_business_days, rules.dormancy).isoformat()

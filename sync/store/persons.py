@@ -8,6 +8,13 @@ under the old id join the survivor's person), and the ambiguities for
 ``reengage report``. Persons whose records are all gone are deleted (their
 states cascade); what reengage wrote for them on the platforms is keyed by
 platform record in the journal, so the planner still removes it.
+
+Person keys are anchors (:mod:`sync.identity_anchors`): ``person_anchors`` holds
+every key each record (merged-away ids included) has been under, the current
+one marked. Resolution reads the current ones, so a person keeps its key, its
+store id and with them its episodes, holdout draw and task / alert keys across
+conversions, new links and merges; the planner reads the others
+(:func:`former_keys`) to see what was made under a merged-in person's key.
 """
 
 from __future__ import annotations
@@ -18,13 +25,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import Connection, Engine, delete, func, or_, select
+from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, update
 
 from connectors.base import ENGAGEMENT_KINDS, PlatformRecord, RecordRef, RecordType
 from sync.identity import IdentityResult, Person, resolve_identities
 from sync.store.columns import read_arrow
 from sync.store.mirror import _chunks, _upsert
-from sync.store.schema import activities, identity_issues, persons, platform_records
+from sync.store.schema import (
+    activities,
+    identity_issues,
+    person_anchors,
+    persons,
+    platform_records,
+)
 
 # lead_status of the placeholder row stored for a merged-away id that no platform returns
 _ALIAS = "(merged away)"
@@ -103,7 +116,7 @@ def last_activity(engine: Engine) -> dict[RecordRef, datetime]:
 def _person_row(person: Person, now: datetime) -> dict[str, Any]:
     return {
         "person_key": person.key,
-        "primary_record": person.key,
+        "primary_record": f"{person.primary.record_type.value}:{person.primary.record_id}",
         "email": person.email,
         "first_name": person.first_name,
         "last_name": person.last_name,
@@ -139,6 +152,7 @@ def save_identity(conn: Connection, result: IdentityResult, now: datetime) -> Id
     for chunk in _chunks(links):
         _upsert(conn, platform_records, chunk, ["record_type", "record_id"])
     _save_aliases(conn, result, ids)
+    _save_anchors(conn, result, now)
     conn.execute(delete(identity_issues))
     issues = [
         {
@@ -183,8 +197,49 @@ def _save_aliases(conn: Connection, result: IdentityResult, ids: dict[str, int])
         _upsert(conn, platform_records, chunk, ["record_type", "record_id"])
 
 
+def load_anchors(conn: Connection) -> dict[RecordRef, str]:
+    """Each record's person key as last resolved: the current anchor, or for a record that
+    had none at the last resolution (deleted, now restored) the one it was last seen under."""
+    a = person_anchors
+    query = select(a.c.record_type, a.c.record_id, a.c.anchor).order_by(
+        a.c.current, a.c.seen_at, a.c.anchor
+    )
+    return {RecordRef(RecordType(t), i): anchor for t, i, anchor in conn.execute(query)}
+
+
+def _save_anchors(conn: Connection, result: IdentityResult, now: datetime) -> None:
+    """Marks each record's person key as its current anchor; earlier ones stay, not current."""
+    conn.execute(update(person_anchors).where(person_anchors.c.current).values(current=False))
+    rows = (
+        {"record_type": ref.record_type.value, "record_id": ref.record_id, "anchor": key,
+         "current": True, "seen_at": now}
+        for ref, key in result.person_of.items()
+    )  # fmt: skip
+    for chunk in _chunks(rows):
+        _upsert(conn, person_anchors, chunk, ["record_type", "record_id", "anchor"])
+
+
+def former_keys(conn: Connection) -> dict[str, tuple[str, ...]]:
+    """Person key -> the other keys its records have been under (a merged-in person's):
+    tasks, alerts and hand-off writes made under them count as made."""
+    a, r, p = person_anchors, platform_records, persons
+    query = (
+        select(p.c.person_key, a.c.anchor)
+        .distinct()
+        .join(r, r.c.person_id == p.c.id)
+        .join(a, and_(a.c.record_type == r.c.record_type, a.c.record_id == r.c.record_id))
+        .where(a.c.anchor != p.c.person_key)
+    )
+    out: dict[str, list[str]] = {}
+    for key, anchor in conn.execute(query):
+        out.setdefault(key, []).append(anchor)
+    return {key: tuple(sorted(anchors)) for key, anchors in out.items()}
+
+
 def resolve_and_save(engine: Engine, now: datetime) -> IdentityStats:
     """Reads every stored record, resolves identities and stores the result."""
-    result = resolve_identities(load_records(engine), last_activity(engine))
+    with engine.connect() as conn:
+        anchors = load_anchors(conn)
+    result = resolve_identities(load_records(engine), last_activity(engine), anchors)
     with engine.begin() as conn:
         return save_identity(conn, result, now)

@@ -1,7 +1,9 @@
 """Fills the planner's input from the store and a fresh classification.
 
 Persons' records, consent flags and emails come from the store (as columns);
-the applied state from the journal; the reactivation / hand-off triggers from
+the applied state from the journal (one-off writes matched under the person's
+key and the keys its records had before: :func:`sync.store.persons.former_keys`);
+the reactivation / hand-off triggers from
 the engine input the classification ran on. Records that cannot be written
 are left out: deleted ones, merged-away placeholders, and converted leads
 (Salesforce makes a converted lead read-only; its contact carries the person).
@@ -23,6 +25,7 @@ from sync.decide import Classification
 from sync.journal import load_applied
 from sync.plan.inputs import PersonRecord, PlanInput
 from sync.plan.triggers import triggers_from_input
+from sync.store.persons import former_keys
 from sync.store.schema import operations, owners, persons, platform_records
 
 
@@ -112,6 +115,7 @@ def build_plan_input(conn: Connection, c: Classification, rules: Rules) -> PlanI
         applied_fields=applied.fields,
         applied_members=applied.members,
         created=applied.created | applied.parked,
+        former_keys=former_keys(conn),
         tasks_today=tasks_today(conn, as_of, rules.dormancy.business_timezone),
         **_person_columns(conn, ids),
     )

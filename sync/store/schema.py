@@ -4,7 +4,9 @@ Four families:
 
 * **mirror** of the platforms: ``platform_records``, ``activities``, ``deals``,
   ``deal_records``, ``owners`` and the read ``cursors``;
-* **identity**: ``persons`` and ``identity_issues``;
+* **identity**: ``persons``, ``person_anchors`` (every person key each record has been
+  under, the current one marked: what keeps a person's key across conversions, new
+  links and merges, see :mod:`sync.identity_anchors`) and ``identity_issues``;
 * **decisions over time**: ``person_states`` (the latest classification),
   ``episodes``, ``transitions``, ``segment_memberships`` (entered / left, for the
   KPIs) and ``holdout``;
@@ -192,6 +194,17 @@ cursors = Table(
     Column("stream", String(64), primary_key=True),
     Column("value", JSON, nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+person_anchors = Table(
+    "person_anchors",
+    metadata,
+    Column("record_type", String(32), primary_key=True),
+    Column("record_id", Id, primary_key=True),
+    Column("anchor", String(100), primary_key=True),
+    Column("current", Boolean, nullable=False, default=False),
+    Column("seen_at", UtcDateTime(), nullable=False),
+    Index(None, "anchor"),
 )
 
 identity_issues = Table(

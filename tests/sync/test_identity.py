@@ -253,15 +253,15 @@ AMBIGUITY_CASES = [
     ({L("00Q1"): T0 + timedelta(days=2), L("00Q2"): T0 + timedelta(days=1)}, {}, L("00Q1")),
     ({L("00Q2"): T0}, {}, L("00Q2")),
     ({}, {"modified_at": T0 + timedelta(hours=1)}, L("00Q2")),
-    ({}, {"modified_at": None}, L("00Q1")),
+    ({}, {"modified_at": T0 - timedelta(hours=1)}, L("00Q2")),
     ({}, {"created_at": T0 + timedelta(hours=1)}, L("00Q2")),
     ({}, {}, L("00Q2")),
 ]
 AMBIGUITY_IDS = [
     "latest-activity-wins",
     "any-activity-beats-none",
-    "tie-latest-modified-wins",
-    "missing-modified-loses",
+    "modified-is-ignored-larger-id",
+    "older-modified-is-ignored",
     "tie-latest-created-wins",
     "full-tie-larger-id-wins",
 ]
@@ -279,6 +279,21 @@ def test_two_live_leads_one_email(
     assert report.email == "shared@x.com"
     assert report.records == (L("00Q1"), L("00Q2"))
     assert report.chosen == chosen
+
+
+def test_a_write_on_the_other_lead_does_not_move_the_hubspot_contact() -> None:
+    """Reengage's field update on the lead the contact did not join stamps it (SystemModstamp,
+    LastModifiedDate); the contact must stay where it was."""
+    records = _two_leads(created_at=T0 + timedelta(hours=1))  # no engagement: newest lead
+    before = resolve_identities(records)
+    assert L("00Q2") in person_with(before, H("1")).records
+    written = [
+        dataclasses.replace(r, modified_at=T0 + timedelta(days=3)) if r.ref == L("00Q1") else r
+        for r in records
+    ]
+    after = resolve_identities(written)
+    assert groups(after) == groups(before)
+    assert after.ambiguities[0].chosen == L("00Q2")
 
 
 def test_two_contacts_one_email_stay_apart_even_without_hubspot() -> None:
@@ -557,3 +572,69 @@ def test_merged_attributes_line_up_with_person_fields() -> None:
     names = [f.name for f in dataclasses.fields(Person)]
     assert names[:3] == ["key", "primary", "records"]
     assert names[3:] == list(_Attrs._fields)
+
+
+# ---------------------------------------------------------------------------- anchored keys
+
+
+def _keys(result: IdentityResult) -> dict[frozenset[RecordRef], str]:
+    return {frozenset(p.records): p.key for p in result.persons}
+
+
+def test_a_conversion_and_a_new_link_keep_the_persons_keys() -> None:
+    first = resolve_identities([lead("00Q1", "a@x.com", created_at=T0), hs("1", "b@x.com")])
+    anchors = dict(first.person_of)
+    later = T0 + timedelta(days=9)
+    changed = [
+        lead("00Q1", "a@x.com", created_at=T0, converted_contact_id="0031"),
+        contact("0031", "a@x.com", created_at=later),
+        hs("1", "b@x.com", sf_lead_id="00Q9"),
+        lead("00Q9", "b@x.com", created_at=later),
+    ]
+    result = resolve_identities(changed, anchors=anchors)
+    assert _keys(result) == {
+        G({C("0031"), L("00Q1")}): "salesforce_lead:00Q1",
+        G({L("00Q9"), H("1")}): "hubspot_contact:1",
+    }
+    assert person_with(result, C("0031")).primary == C("0031")  # primary moves, the key stays
+
+
+def test_a_merge_keeps_the_key_of_the_earliest_created_anchored_record() -> None:
+    anchors = {L("00Q1"): "old-lead", H("1"): "old-contact"}
+    records = [lead("00Q1", "a@x.com", created_at=T0 + timedelta(days=5)), hs("1", "a@x.com")]
+    assert _keys(resolve_identities(records, anchors=anchors)) == {
+        G({L("00Q1"), H("1")}): "old-lead"  # the HubSpot contact's creation is unknown
+    }
+    records[1] = hs("1", "a@x.com", created_at=T0)
+    assert _keys(resolve_identities(records, anchors=anchors)) == {
+        G({L("00Q1"), H("1")}): "old-contact"
+    }
+
+
+def test_a_merged_away_records_anchor_counts_for_its_survivor() -> None:
+    records = [
+        lead("00Q1", "a@x.com", created_at=T0 + timedelta(days=1)),
+        lead("00Q0", "a@x.com", created_at=T0, deleted=True, master_record_id="00Q1"),
+    ]
+    result = resolve_identities(records, anchors={L("00Q0"): "lead-zero", L("00Q1"): "lead-one"})
+    assert _keys(result) == {G({L("00Q1")}): "lead-zero"}
+
+
+def test_a_split_gives_the_anchor_to_the_part_with_its_earliest_record() -> None:
+    anchors = {H("1"): "ann", L("00Q1"): "ann"}
+    records = [
+        hs("1", "a@x.com", created_at=T0 + timedelta(days=1)),
+        lead("00Q1", "other@x.com", created_at=T0),
+    ]
+    result = resolve_identities(records, anchors=anchors)
+    assert _keys(result) == {G({L("00Q1")}): "ann", G({H("1")}): "hubspot_contact:1"}
+
+
+def test_a_fresh_key_never_takes_another_persons_anchor() -> None:
+    anchors = {L("00Q7"): "hubspot_contact:1"}
+    result = resolve_identities([lead("00Q7", "x@x.com"), hs("1", "a@x.com")], anchors=anchors)
+    assert _keys(result) == {
+        G({L("00Q7")}): "hubspot_contact:1",
+        G({H("1")}): "hubspot_contact:1#2",
+    }
+    assert len({p.key for p in result.persons}) == 2

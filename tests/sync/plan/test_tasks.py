@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from datetime import date, timedelta
 
@@ -291,3 +292,25 @@ def test_cap_puts_high_score_dormant_first_even_when_due_later() -> None:
     plan = make_plan(w.input(rules=rules), rules)
     assert _keys(tasks(plan)) == ["high-due-later"]
     assert _keys(plan.deferred) == ["normal-due-today"]
+
+
+def test_tasks_alerts_and_handoffs_made_under_a_former_key_are_made() -> None:
+    """A person merged into another (sync.identity_anchors): what was made under the merged-in
+    person's key, for this episode, is not made again under the survivor's."""
+    before = World()
+    before.add(handed_off, lead("00Q1"), key="salesforce_lead:00Q1")
+    first = make_plan(before.input(), RULES)
+    assert {o.op for o in first.operations if o.one_off} == {
+        OpKind.CREATE_TASK,
+        OpKind.SEND_ALERT,
+        OpKind.UPDATE_FIELDS,
+    }
+    done = AppliedState().after(first)
+    merged = World()
+    merged.add(handed_off, lead("00Q1"), key="hubspot_contact:7")
+    without = make_plan(merged.input(done), RULES)
+    assert [o for o in without.operations if o.one_off]  # a new key alone would repeat them
+    inp = dataclasses.replace(
+        merged.input(done), former_keys={"hubspot_contact:7": ("salesforce_lead:00Q1",)}
+    )
+    assert [o for o in make_plan(inp, RULES).operations if o.one_off] == []

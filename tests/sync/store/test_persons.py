@@ -100,3 +100,87 @@ def test_rerun_is_stable_and_deleted_persons_leave(engine: Engine) -> None:
         keys = set(conn.execute(select(persons.c.person_key)).scalars())
     assert "hubspot_contact:2" not in keys
     assert _links(engine)["1"] == before["1"]  # other persons keep their ids
+
+
+def test_stamps_of_reengage_writes_do_not_move_a_shared_email(engine: Engine) -> None:
+    """Two live leads share an email; the HubSpot contact joined one. Reengage then writes
+    its fields to the other one, and the next read brings it back with a newer stamp."""
+    later = T0 + timedelta(hours=1)
+    with engine.begin() as conn:
+        save_records(
+            conn,
+            [
+                rec(LEAD, "00QB", "shared@x.com", modified_at=T0),
+                PlatformRecord(
+                    ref=RecordRef(LEAD, "00QC"),
+                    email="shared@x.com",
+                    created_at=later,
+                    modified_at=later,
+                ),
+                rec(HS, "3", "shared@x.com"),
+            ],
+        )
+    resolve_and_save(engine, NOW)
+    before = _links(engine)
+    assert before["3"] == before["00QC"]
+    with engine.begin() as conn:
+        stamped = NOW + timedelta(minutes=5)
+        save_records(conn, [rec(LEAD, "00QB", "shared@x.com", modified_at=stamped)])
+    resolve_and_save(engine, NOW + timedelta(minutes=10))
+    assert _links(engine) == before
+
+
+def _person_of(engine: Engine, record_id: str) -> tuple[int, str]:
+    query = (
+        select(persons.c.id, persons.c.person_key)
+        .join(platform_records, platform_records.c.person_id == persons.c.id)
+        .where(platform_records.c.record_id == record_id)
+    )
+    with engine.connect() as conn:
+        pid, key = conn.execute(query).one()
+    return int(pid), str(key)
+
+
+def test_a_person_keeps_its_key_when_its_identity_changes(engine: Engine) -> None:
+    """A lead converted to a new contact, a HubSpot contact linked to a new lead: one person
+    each before and after, under the same key and store id (tasks and alerts hash the key)."""
+    later = T0 + timedelta(days=30)
+    with engine.begin() as conn:
+        save_records(conn, [rec(LEAD, "00QA", "ann@x.com"), rec(HS, "2", "bob@x.com")])
+    resolve_and_save(engine, NOW)
+    ann, bob = _person_of(engine, "00QA"), _person_of(engine, "2")
+    with engine.begin() as conn:
+        save_records(
+            conn,
+            [
+                rec(LEAD, "00QA", "ann@x.com", converted_contact_id="003A"),
+                PlatformRecord(
+                    RecordRef(RecordType.SALESFORCE_CONTACT, "003A"), "ann@x.com", created_at=later
+                ),
+                rec(HS, "2", "bob@x.com", sf_lead_id="00QZ"),
+                PlatformRecord(RecordRef(LEAD, "00QZ"), "bob@x.com", created_at=later),
+            ],
+        )
+    resolve_and_save(engine, NOW + timedelta(days=1))
+    assert _person_of(engine, "003A") == _person_of(engine, "00QA") == ann
+    assert _person_of(engine, "00QZ") == _person_of(engine, "2") == bob
+
+
+def test_a_restored_record_takes_back_its_key(engine: Engine) -> None:
+    """Records deleted, then one restored (Salesforce's recycle bin, HubSpot's restore): the
+    person comes back under its key, and the other record's deletion does not move it."""
+    with engine.begin() as conn:
+        save_records(conn, [rec(LEAD, "00QA", "ann@x.com"), rec(HS, "2", "ann@x.com")])
+    resolve_and_save(engine, NOW)
+    ann = _person_of(engine, "00QA")[1]
+    with engine.begin() as conn:
+        save_records(conn, [rec(LEAD, "00QA", "ann@x.com", deleted=True)])
+    resolve_and_save(engine, NOW + timedelta(days=1))
+    assert _person_of(engine, "2")[1] == ann  # the HubSpot contact keeps the person's key
+    with engine.begin() as conn:
+        save_records(conn, [rec(HS, "2", "ann@x.com", deleted=True)])
+    resolve_and_save(engine, NOW + timedelta(days=2))
+    with engine.begin() as conn:
+        save_records(conn, [rec(HS, "2", "ann@x.com")])
+    resolve_and_save(engine, NOW + timedelta(days=3))
+    assert _person_of(engine, "2")[1] == ann
