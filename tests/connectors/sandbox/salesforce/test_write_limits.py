@@ -30,7 +30,6 @@ def _new(kind: str, i: int) -> dict[str, Any]:
     return {"attributes": {"type": "Campaign"}, "Name": f"C{i}"}
 
 
-@pytest.mark.xfail(strict=True, reason="the emulator does not count Collections type chunks")
 def test_more_than_ten_type_chunks_refuse_the_call(sf: Salesforce, org: SalesforceEmulator) -> None:
     alternating = [_new("Lead" if i % 2 else "Campaign", i) for i in range(11)]  # 11 chunks
     with pytest.raises(SalesforceMalformedRequest):
@@ -42,7 +41,6 @@ def test_more_than_ten_type_chunks_refuse_the_call(sf: Salesforce, org: Salesfor
     assert all(r["success"] for r in _collections(sf, "POST", grouped))
 
 
-@pytest.mark.xfail(strict=True, reason="the emulator does not count Collections type chunks")
 def test_an_update_counts_chunks_by_type_too(sf: Salesforce, org: SalesforceEmulator) -> None:
     leads = [lead(i) for i in range(6)]
     org.load_seed(SalesforceSeed(records={"Lead": leads}))
