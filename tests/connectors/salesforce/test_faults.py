@@ -93,10 +93,6 @@ def test_the_daily_budget_stops_cleanly_and_the_next_run_completes(
     check_complete(union, org)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reengage sends Lead and Contact updates interleaved: over 10 type chunks a call",
-)
 def test_locked_rows_are_retried_until_they_land(
     org: SalesforceEmulator, make_connector: MakeConnector
 ) -> None:
@@ -128,10 +124,6 @@ def test_locked_rows_that_never_free_are_reported_retriable(
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reengage sends Lead and Contact updates interleaved: over 10 type chunks a call",
-)
 def test_5xx_and_dropped_connections_leave_a_correct_result(
     org: SalesforceEmulator, make_connector: MakeConnector, faults: Faults
 ) -> None:

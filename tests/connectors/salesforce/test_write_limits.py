@@ -8,9 +8,8 @@ per input, in input order.
 
 from __future__ import annotations
 
-import pytest
-
 from connectors.base import FieldUpdate, RecordType, WriteStatus
+from connectors.salesforce.collections import grouped_calls
 from connectors.salesforce.connector import SalesforceConnector
 from connectors.sandbox.salesforce import SalesforceEmulator
 
@@ -20,7 +19,6 @@ LEAD, CONTACT = RecordType.SALESFORCE_LEAD, RecordType.SALESFORCE_CONTACT
 SOBJECT = {LEAD: "Lead", CONTACT: "Contact"}
 
 
-@pytest.mark.xfail(strict=True, reason="Lead and Contact updates are sent interleaved")
 def test_interleaved_lead_and_contact_updates_all_land(
     org: SalesforceEmulator,
     ready: SalesforceConnector,  # noqa: F811
@@ -37,3 +35,17 @@ def test_interleaved_lead_and_contact_updates_all_land(
     for i, ref in enumerate(refs):
         stored = org.state.record(SOBJECT[ref.record_type], ref.record_id)
         assert stored is not None and stored["Reengage_Segment__c"] == f"seg-{i}"
+
+
+def test_grouped_calls_keep_each_type_in_input_order_within_the_limits() -> None:
+    kinds = ["Lead", "Contact"] * 250 + ["lead"]
+    calls = grouped_calls(kinds)
+    assert sorted(p for call in calls for p in call) == list(range(len(kinds)))
+    assert [len(c) for c in calls] == [200, 200, 101]
+    leads = [p for call in calls for p in call if kinds[p].lower() == "lead"]
+    assert leads == sorted(leads) and calls[0][0] == 0
+    many = [f"T{i % 12}" for i in range(24)]  # 12 types, alternating
+    calls = grouped_calls(many)
+    runs = [len({many[p] for p in call}) for call in calls]
+    assert runs == [10, 2] and [len(c) for c in calls] == [20, 4]
+    assert grouped_calls([]) == []

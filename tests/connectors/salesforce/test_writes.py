@@ -47,10 +47,6 @@ def ready(org: SalesforceEmulator, make_connector: MakeConnector) -> SalesforceC
     return connector
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reengage sends Lead and Contact updates interleaved: over 10 type chunks a call",
-)
 def test_field_updates_land_once_in_the_fewest_requests(
     org: SalesforceEmulator, ready: SalesforceConnector
 ) -> None:
@@ -211,10 +207,6 @@ def test_hostile_values_in_configuration_and_data_cannot_alter_a_query(
     assert len(connector.find_tasks(["task-0-ep1", "task-3-ep1"])) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reengage sends Lead and Contact updates interleaved: over 10 type chunks a call",
-)
 def test_large_field_updates_go_through_bulk_ingest_with_per_record_results(
     org: SalesforceEmulator, make_connector: MakeConnector
 ) -> None:
