@@ -10,6 +10,11 @@ single request can process up to 10 chunks" ({a1, a2, c1, a3} is three chunks). 
 Salesforce refuses an eleventh chunk over REST is not documented: the emulator refuses
 the whole call with a 400 carrying the platform's Apex wording (the stricter reading:
 nothing is written). Create and update count chunks; delete counts them by id prefix.
+
+A date field given anything but ``yyyy-MM-dd`` (a datetime, an offset) fails JSON
+parsing, which refuses the whole call: 400 ``JSON_PARSER_ERROR`` "Cannot deserialize
+instance of date from VALUE_STRING value ..." (observed wording; the reference pages
+only say an offset for a date is not supported).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from starlette.responses import JSONResponse, Response
 
 from connectors.sandbox.salesforce.errors import ApiError, bad_request
 from connectors.sandbox.salesforce.routing import Call
+from connectors.sandbox.salesforce.values import is_day
 from connectors.sandbox.salesforce.writes import Outcome, Writer
 
 MAX_RECORDS = 200
@@ -62,6 +68,20 @@ def _kind(call: Call, record: dict[str, Any]) -> str | None:
     return found.name if found else None
 
 
+def _check_dates(call: Call, kind: str | None, record: dict[str, Any]) -> None:
+    definition = call.state.schema.get(kind or "")
+    if definition is None:
+        return  # the record fails alone, as INVALID_TYPE or MALFORMED_ID
+    for name, value in record.items():
+        item = definition.field(name) if name != "attributes" else None
+        if item is not None and item.type == "date" and value is not None and not is_day(value):
+            raise bad_request(
+                "JSON_PARSER_ERROR",
+                f"Cannot deserialize instance of date from VALUE_STRING value {value} or"
+                " request may be missing a required field",
+            )
+
+
 async def _records(call: Call) -> tuple[list[dict[str, Any]], bool]:
     body = await call.json()
     records = body.get("records") if isinstance(body, dict) else None
@@ -69,7 +89,10 @@ async def _records(call: Call) -> tuple[list[dict[str, Any]], bool]:
         raise bad_request("JSON_PARSER_ERROR", "The request body must have a 'records' list")
     if len(records) > MAX_RECORDS:
         raise _too_many(len(records))
-    _check_chunks([_kind(call, r) for r in records])
+    kinds = [_kind(call, r) for r in records]
+    _check_chunks(kinds)
+    for kind, record in zip(kinds, records, strict=True):
+        _check_dates(call, kind, record)
     return records, bool(body.get("allOrNone", False))
 
 

@@ -15,6 +15,7 @@ from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from connectors.sandbox.salesforce import SalesforceEmulator
+from connectors.sandbox.salesforce.ids import IdMinter
 from connectors.sandbox.salesforce.schema import STAGES
 from connectors.sandbox.seed import SalesforceSeed
 from tests.connectors.sandbox.salesforce.builders import NOW, lead, system
@@ -76,7 +77,6 @@ def _task(who: str, due: object) -> dict[str, Any]:
     }
 
 
-@pytest.mark.xfail(strict=True, reason="the emulator takes a datetime's first 10 characters")
 @pytest.mark.parametrize("value", NOT_DATES)
 def test_a_datetime_for_a_date_field_is_refused(
     sf: Salesforce, org: SalesforceEmulator, value: str
@@ -94,10 +94,9 @@ def test_a_datetime_for_a_date_field_is_refused(
     assert made[0]["success"] is True
 
 
-@pytest.mark.xfail(strict=True, reason="a datetime held in a date field is answered as one")
 def test_dates_are_answered_as_days(sf: Salesforce, org: SalesforceEmulator) -> None:
     deal = {
-        "Id": "006SD0000000001AAA",
+        "Id": IdMinter("006").next(),
         "Name": "Deal",
         "StageName": STAGES[0],
         "CloseDate": datetime(2026, 11, 24, 0, 0, tzinfo=UTC),
@@ -107,4 +106,4 @@ def test_dates_are_answered_as_days(sf: Salesforce, org: SalesforceEmulator) -> 
     org.load_seed(SalesforceSeed(records={"Opportunity": [deal]}))
     rows = sf.query("SELECT Id, CloseDate FROM Opportunity")["records"]
     assert [r["CloseDate"] for r in rows] == ["2026-11-24"]
-    assert sf.Opportunity.get(deal["Id"])["CloseDate"] == "2026-11-24"
+    assert sf.Opportunity.get(rows[0]["Id"])["CloseDate"] == "2026-11-24"
