@@ -15,10 +15,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from config.rules import SalesforceSources
 from connectors.base import TaskRequest, WriteStatus
 from connectors.salesforce import mapping
 from connectors.salesforce.connector import SalesforceConnector
 from connectors.sandbox.salesforce import SalesforceEmulator
+from connectors.timeparse import TimestampError
 
 from .test_writes import people, ready  # noqa: F401  (ready is a fixture)
 
@@ -35,14 +37,12 @@ DAYS = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="a date read as a datetime is moved to its UTC day")
 def test_close_dates_are_the_day_they_name() -> None:
     for value, day in DAYS:
         row = {"Id": "006A", "IsWon": False, "IsClosed": False, "CloseDate": value}
         assert mapping.to_deal(row, []).close_date == day, value
 
 
-@pytest.mark.xfail(strict=True, reason="a datetime due date is sent with its time")
 def test_a_task_due_date_is_written_as_a_day(
     org: SalesforceEmulator,
     ready: SalesforceConnector,  # noqa: F811
@@ -54,3 +54,29 @@ def test_a_task_due_date_is_written_as_a_day(
     assert result.status is WriteStatus.APPLIED, result
     [made] = [t for t in org.state.records("Task") if t.get("Reengage_Task_Key__c") == "due-1"]
     assert made["ActivityDate"] == date(2026, 11, 26)
+
+
+def test_a_day_stands_for_midnight_utc_and_a_non_date_is_an_error() -> None:
+    midnight = datetime(2026, 11, 24, tzinfo=UTC)
+    for value in ("2026-11-24", "2026-11-24T00:00:00.000+0900", date(2026, 11, 24)):
+        assert mapping.day_instant(value) == midnight
+    with pytest.raises(TimestampError):
+        mapping.calendar_day("soon")
+    with pytest.raises(TimestampError):
+        mapping.calendar_day("2026-13-01T00:00:00Z")
+
+
+def test_a_closed_task_without_completion_time_is_dated_by_its_due_day() -> None:
+    row = {
+        "Id": "00T1",
+        "WhoId": "00Q000000000001AAA",
+        "IsClosed": True,
+        "TaskSubtype": "Call",
+        "Subject": "Call back",
+        "ActivityDate": "2026-11-20",
+        "CreatedDate": "2026-11-01T10:00:00.000+0000",
+    }
+    rules = mapping.ActivityRules(SalesforceSources(), datetime(2026, 11, 24, tzinfo=UTC))
+    activity = mapping.task_activity(row, rules)
+    assert activity is not None
+    assert activity.occurred_at == datetime(2026, 11, 20, tzinfo=UTC)
