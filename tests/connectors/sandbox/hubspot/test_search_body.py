@@ -18,7 +18,6 @@ def _body(values: int) -> dict[str, Any]:
     return {"filterGroups": [{"filters": [in_filter]}], "limit": 200, "after": "0"}
 
 
-@pytest.mark.xfail(strict=True, reason="the emulator does not measure the search body")
 def test_a_search_body_over_3000_characters_is_a_400(
     client: Any, emulator: HubSpotEmulator
 ) -> None:
