@@ -15,6 +15,7 @@ import pytest
 from config.rules import Rules
 from connectors.base import WriteStatus
 from connectors.hubspot.connector import HubSpotConnector
+from connectors.hubspot.tasks import SEARCH_BODY_LIMIT, key_chunks, search_body_length
 from connectors.sandbox.hubspot import HubSpotEmulator
 from sync.plan.model import stable_key
 
@@ -36,7 +37,6 @@ def connector(emulator: HubSpotEmulator, rules: Rules) -> Iterator[HubSpotConnec
     made.close()
 
 
-@pytest.mark.xfail(strict=True, reason="100 keys go in one IN filter: a body of ~4,200 chars")
 def test_a_hundred_task_keys_are_looked_up_and_found(
     emulator: HubSpotEmulator, connector: HubSpotConnector, rules: Rules
 ) -> None:
@@ -47,3 +47,20 @@ def test_a_hundred_task_keys_are_looked_up_and_found(
     assert {r.status for r in made} == {WriteStatus.APPLIED}
     found = connector.find_tasks(keys)
     assert found == {r.key: r.platform_id for r in made}
+
+
+def _keys(count: int, width: int = 32, prefix: str = "rg1-") -> list[str]:
+    return [prefix + f"{i:0{width}x}" for i in range(count)]
+
+
+def test_key_chunks_keep_each_body_under_3000_characters() -> None:
+    before = _keys(100)  # what one IN filter used to carry
+    assert search_body_length(before, after="0") > SEARCH_BODY_LIMIT
+    unusual = [*_keys(30, width=200), *_keys(20, prefix="clé-ünï-"), *_keys(150)]
+    for keys in (before, unusual, _keys(1), []):
+        after = key_chunks(keys)
+        assert [k for chunk in after for k in chunk] == keys  # every key once, in order
+        assert all(0 < len(chunk) <= 100 for chunk in after)
+        assert all(search_body_length(chunk) <= SEARCH_BODY_LIMIT for chunk in after)
+    assert len(key_chunks(before)) == 2
+    assert key_chunks(["x" * 4000, "y"]) == [["x" * 4000], ["y"]]  # too long: alone
