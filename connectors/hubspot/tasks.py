@@ -10,10 +10,18 @@ batch again after a failure (a dropped answer may hide a batch that landed),
 the keys are looked up and only the missing tasks are created. Search shows
 new records after a short delay (notes §1.4): the look-up is as good as search
 is fresh.
+
+"If the body of your request exceeds 3,000 characters, a 400 error will be
+returned" (search guide, Limits; listed under ``query``, so it may mean the query
+string only). 100 keys of 36 characters make a body of about 4,200, so the keys
+are split (:func:`key_chunks`) until the whole JSON body, measured as the SDK
+sends it and with the widest ``after`` a page can carry, fits in 3,000: true
+under every reading of the limit.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime, time
 from typing import Any
@@ -33,7 +41,6 @@ from connectors.errors import RetriableError
 from connectors.hubspot.client import HubSpotClient
 from connectors.hubspot.writes import (
     BATCH_SIZE,
-    chunks,
     error_index,
     error_result,
     failed,
@@ -46,6 +53,8 @@ from connectors.timeparse import to_epoch_ms
 TASK_KEY_PROPERTY = "reengage_task_key"
 TASK_TO_CONTACT = 204
 PRIORITIES = {"HIGH": "HIGH", "NORMAL": "MEDIUM", "MEDIUM": "MEDIUM", "LOW": "LOW"}
+SEARCH_BODY_LIMIT = 3000  # characters (search guide, Limits)
+WIDEST_AFTER = "10000"  # search cannot page past 10,000 results
 
 
 def due_ms(task: TaskRequest, zone: str) -> int:
@@ -85,11 +94,36 @@ def _key_search(keys: Sequence[str], after: str) -> PublicObjectSearchRequest:
     )
 
 
+def search_body_length(keys: Sequence[str], after: str = WIDEST_AFTER) -> int:
+    """Characters of the key look-up's JSON body, at least as many as the SDK sends
+    (it drops the null ``query`` this counts; non-ASCII is counted escaped)."""
+    return len(json.dumps(_key_search(keys, after).to_dict(serialize=True)))
+
+
+def key_chunks(
+    keys: Sequence[str], limit: int = SEARCH_BODY_LIMIT, most: int = BATCH_SIZE
+) -> list[list[str]]:
+    """The keys in order, in look-ups of at most ``most`` keys whose search body stays
+    within ``limit`` characters; each key in exactly one. A key too long to fit even
+    alone (never one of reengage's 36-character keys) is looked up alone."""
+    out: list[list[str]] = []
+    current: list[str] = []
+    for key in keys:
+        grown = [*current, key]
+        if current and (len(grown) > most or search_body_length(grown) > limit):
+            out.append(current)
+            grown = [key]
+        current = grown
+    if current:
+        out.append(current)
+    return out
+
+
 def find_tasks(client: HubSpotClient, keys: Sequence[str]) -> dict[str, str]:
     """Idempotency key -> task id of the tasks that exist (search on ``reengage_task_key``)."""
     found: dict[str, str] = {}
     by_folded = {k.casefold(): k for k in keys}
-    for chunk in chunks(list(dict.fromkeys(keys)), BATCH_SIZE):
+    for chunk in key_chunks(list(dict.fromkeys(keys))):
         after: str | None = "0"
         while after is not None:
             page = client.call(

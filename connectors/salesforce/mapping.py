@@ -2,7 +2,8 @@
 
 Rows come flat and typed from either reader (REST JSON or Bulk CSV): booleans are
 bools, relationship fields are ``Account.Name``, timestamps are strings that
-:mod:`connectors.timeparse` turns into aware UTC. Every name and value the
+:mod:`connectors.timeparse` turns into aware UTC; date-only fields are calendar days
+(:func:`calendar_day`). Every name and value the
 activity rules depend on comes from ``rules.sources.salesforce``.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from config.rules import SalesforceSources
@@ -46,6 +47,53 @@ def who_ref(record_id: str | None) -> RecordRef | None:
 def _text(row: Mapping[str, Any], name: str) -> str | None:
     value = row.get(name)
     return None if value in (None, "") else str(value)
+
+
+def _as_written(text: str) -> datetime | str:
+    """A datetime string with the offset it was written in (``+0000`` and ``Z`` read as
+    ``+00:00``); the text itself when it is no datetime."""
+    candidate = text.strip()
+    if candidate.endswith(("Z", "z")):
+        candidate = candidate[:-1] + "+00:00"
+    elif re.search(r"[+-]\d{4}$", candidate):
+        candidate = candidate[:-2] + ":" + candidate[-2:]
+    try:
+        return datetime.fromisoformat(candidate)
+    except ValueError:
+        return text
+
+
+def calendar_day(value: str | date | None) -> date | None:
+    """A date-only field (``CloseDate``, ``ActivityDate``) as the calendar day it names.
+
+    Salesforce answers ``yyyy-MM-dd``, read as is: no zone is applied, so the day never
+    moves. A datetime in its place is read as written when it is midnight in its own
+    offset (``2026-11-24T00:00:00+0900`` is the 24th); any other time is the instant of
+    midnight UTC seen from some zone (``2026-11-23T16:00:00-0800``), whose UTC day is
+    the day, since Salesforce stamps date fields at midnight UTC.
+
+    Raises:
+        TimestampError: the value is no date (a record's problem, named by the caller).
+    """
+    if isinstance(value, str) and "T" in value:
+        value = _as_written(value)
+    if isinstance(value, datetime):
+        if value.time() == time(0) or value.tzinfo is None:
+            return value.date()
+        return value.astimezone(UTC).date()
+    return parse_date(value)
+
+
+def day_instant(value: str | date | None) -> datetime | None:
+    """The instant a date-only field stands for: 00:00 UTC of its day.
+
+    That is the timestamp Salesforce documents for date fields ("always midnight UTC;
+    not relevant, do not alter it for time zones"), and the day read back in UTC is
+    the day Salesforce shows. A day carries no time: in a zone west of UTC the instant
+    falls on the evening before, which only matters to whoever converts it again.
+    """
+    day = calendar_day(value)
+    return None if day is None else datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def to_record(row: Mapping[str, Any], record_type: RecordType) -> PlatformRecord:
@@ -175,7 +223,7 @@ def member_activity(row: Mapping[str, Any], rules: ActivityRules) -> Activity | 
         return None
     src = rules.sources
     responded = bool(row.get("HasResponded"))
-    responded_at = parse_instant(row.get("FirstRespondedDate"))
+    responded_at = day_instant(row.get("FirstRespondedDate"))
     when: datetime | None
     if campaign_type in src.event_campaign_types:
         if responded and responded_at is not None:
@@ -216,7 +264,7 @@ def to_deal(row: Mapping[str, Any], contact_ids: list[str]) -> Deal:
         status=deal_status(row),
         stage=_text(row, "StageName"),
         amount=None if amount in (None, "") else float(amount),
-        close_date=parse_date(row.get("CloseDate")),
+        close_date=calendar_day(row.get("CloseDate")),
         created_at=parse_instant(row.get("CreatedDate")),
         loss_reason=_text(row, "Loss_Reason__c"),
         records=tuple(

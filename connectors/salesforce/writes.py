@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from config.rules import Rules
@@ -39,6 +40,12 @@ MEMBER_FIELD = {RecordType.SALESFORCE_LEAD: "LeadId", RecordType.SALESFORCE_CONT
 PRIORITY = {"HIGH": "High", "NORMAL": "Normal", "LOW": "Low"}
 LOOKUP_CHUNK = 100  # ids per IN (...) list: keeps each query URL far below 16 KB
 CREATE_ATTEMPTS = 4
+
+
+def day_text(day: date) -> str:
+    """A date field's value: ``yyyy-MM-dd`` only ("an offset for date is not supported";
+    a datetime there fails the whole Collections call), even from a datetime."""
+    return date(day.year, day.month, day.day).isoformat()
 
 
 def _refused(key: str, code: str, message: str) -> WriteResult:
@@ -247,7 +254,7 @@ class Writer:
             "Subject": task.subject[:255],
             "Description": task.body[:32000],
             "WhoId": task.record.record_id,
-            "ActivityDate": task.due.isoformat(),
+            "ActivityDate": day_text(task.due),
             "TaskSubtype": "Call",
             "Type": "Call",
             "Status": "Not Started",

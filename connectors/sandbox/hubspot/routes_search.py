@@ -13,9 +13,13 @@ from connectors.sandbox.hubspot.render import record_json, wanted_properties
 from connectors.sandbox.hubspot.search import parse_request, run
 from connectors.sandbox.hubspot.wire import validation_error
 
+MAX_BODY = 3000  # "If the body of your request exceeds 3,000 characters": bytes, the stricter
+
 
 async def search(ctx: Context, request: Request) -> Response:
     type_name = type_param(request)
+    if len(await request.body()) > MAX_BODY:  # search guide, Limits: "a 400 error"
+        return validation_error(f"The request body exceeds {MAX_BODY:,} characters.")
     body = await json_body(request) or {}
     try:
         query = parse_request(body)

@@ -44,6 +44,7 @@ class Table:
             record.setdefault("LastModifiedDate", record.get("SystemModstamp"))
             store[record["Id"]] = record
         _normalise_naive_datetimes(store.values())
+        _dates_as_days(self.definition, store.values())
         if self.definition.field("Name") is not None and self.definition.field("LastName"):
             _fill_names(store.values())
         self._index = sorted((r[INDEXED_FIELD], r["Id"]) for r in store.values())
@@ -94,6 +95,17 @@ def _fill_names(records: Iterable[Record]) -> None:
         if record.get("Name") is None:
             parts = (record.get("FirstName"), record.get("LastName"))
             record["Name"] = " ".join(p for p in parts if p) or None
+
+
+def _dates_as_days(definition: ObjectDef, records: Iterable[Record]) -> None:
+    """A date field holds a day (answered ``yyyy-MM-dd``); a seed's datetime there is
+    taken as its UTC day, the midnight-UTC timestamp Salesforce gives date fields."""
+    names = [f.name for f in definition.fields.values() if f.type == "date"]
+    for record in records if names else ():
+        for name in names:
+            value = record.get(name)
+            if isinstance(value, datetime):
+                record[name] = value.astimezone(UTC).date()
 
 
 def _normalise_naive_datetimes(records: Iterable[Record]) -> None:

@@ -4,14 +4,20 @@ The store keeps Python values (``datetime`` in UTC, ``date``, bool, numbers, str
 the wire Salesforce writes datetimes as ``2026-11-24T18:10:32.000+0000`` in REST JSON
 and ``2026-11-24T18:10:32.000Z`` in Bulk CSV, and accepts ISO 8601 in several
 spellings on input; the functions here are the one place those spellings live.
+
+A date field takes ``yyyy-MM-dd`` and nothing else: "Specifying an offset for date is
+not supported" (REST API, Valid Date and DateTime Formats), and a time is no date.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from connectors.sandbox.salesforce.schema import FieldDef
+
+DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class BadValue(ValueError):
@@ -71,9 +77,21 @@ def parse_datetime(text: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
+def is_day(value: object) -> bool:
+    """Whether ``value`` is a date as Salesforce takes one: the string ``yyyy-MM-dd``."""
+    return isinstance(value, str) and DAY.fullmatch(value) is not None
+
+
 def parse_date(text: str) -> date:
+    """``yyyy-MM-dd`` only: a time, an offset or a compact ``yyyyMMdd`` is refused.
+
+    Raises:
+        BadValue: when the text is not such a date.
+    """
     try:
-        return date.fromisoformat(text.strip()[:10])
+        if not is_day(text):
+            raise ValueError(text)
+        return date.fromisoformat(text)
     except ValueError as exc:
         raise BadValue(f"'{text}' is not a valid value for the type xsd:date") from exc
 
@@ -112,6 +130,8 @@ def coerce(definition: FieldDef, value: Any) -> Any:
     if kind == "datetime":
         return value if isinstance(value, datetime) else parse_datetime(str(value))
     if kind == "date":
+        if isinstance(value, datetime):
+            raise BadValue(f"'{value}' is not a valid value for the type xsd:date")
         return value if isinstance(value, date) else parse_date(str(value))
     text = value if isinstance(value, str) else str(value)
     if len(text) > definition.length:
