@@ -54,9 +54,6 @@ def delete(emulator: HubSpotEmulator, type_name: str, record_id: str) -> int:
         return int(answer.status)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="archived engagements are never read, so their activities keep counting"
-)
 def test_a_deleted_engagement_no_longer_counts_after_the_next_sync(
     emulator: HubSpotEmulator, rules: Rules, sqlite_url: str
 ) -> None:
