@@ -19,7 +19,7 @@ from sync.store.migrate import open_store
 from sync.store.persons import last_activity
 from sync.store.schema import activities
 
-from .support import connect
+from .support import Drained, connect, drain
 
 
 @pytest.fixture
@@ -80,3 +80,37 @@ def test_a_deleted_engagement_no_longer_counts_after_the_next_sync(
     assert live == {kept}
     assert abs(last_activity(engine)[ref] - older) < timedelta(seconds=1)
     engine.dispose()
+
+
+def test_the_archived_list_is_scanned_one_page_per_increment_and_misses_no_deletion(
+    emulator: HubSpotEmulator, rules: Rules
+) -> None:
+    now = datetime.now(UTC)
+    state = emulator.state
+    with state.lock:
+        person = HubSpotObject(state.next_id(), {"email": "bo@example.com"}, now, now)
+        state.table("contacts").insert(person)
+    first = add_call(emulator, person.id, now - timedelta(days=3), "Busy")
+    long_ago = now - timedelta(days=30)
+    old = [add_call(emulator, person.id, long_ago, "Busy") for _ in range(250)]
+    with state.lock:
+        for call_id in old:
+            state.table("calls").archive(state.table("calls").records[call_id], long_ago)
+    connector = connect(emulator, rules, lookback=timedelta(0))  # no skew allowance to hide in
+    cursors = drain(connector.read_activities({})).cursors
+    reported: list[list[str]] = []
+    for _ in range(4):
+        if len(reported) == 1:
+            assert delete(emulator, "calls", first) == 204  # behind the scan's position
+        state.reset_counts()
+        read = drain(connector.read_activities(cursors), Drained(cursors=dict(cursors)))
+        cursors = read.cursors
+        reported.append([a.activity_id for a in read.items["calls_archived"]])
+        archived_reads = [
+            r
+            for r in state.request_log
+            if r.object_type == "calls" and "archived=true" in r.path.lower()
+        ]
+        assert len(archived_reads) == 1
+    assert reported == [[], [], [], [f"calls:{first}"]]  # 251 archived: a cycle of 3 pages
+    connector.close()

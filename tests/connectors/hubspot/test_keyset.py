@@ -92,3 +92,24 @@ def test_more_than_10000_changes_on_one_millisecond_are_all_read(
     assert set(got) == set(ids)
     assert read.cursors["contacts"].value["since"] > to_ms(moment)
     connector.close()
+
+
+def test_a_change_search_has_not_indexed_yet_is_read_by_the_next_increment(
+    emulator: HubSpotEmulator, rules: Rules
+) -> None:
+    base = datetime.now(UTC)
+    shift = [timedelta(0)]
+    state = emulator.state
+    state.clock = lambda: base + shift[0]
+    state.index_delay_ms = 5_000
+    ids = add_contacts(emulator, [base - timedelta(hours=1), base - timedelta(seconds=1)])
+    connector = connect(
+        emulator, rules, search_margin=timedelta(seconds=10), clock=lambda: base + shift[0]
+    )
+    since = Cursor("contacts", {"mode": "increment", "since": to_ms(base - timedelta(hours=2))})
+    first = contacts_increment(connector, since)
+    assert read_ids(first) == {ids[0]}  # the other one is not indexed yet
+    shift[0] = timedelta(seconds=30)
+    second = contacts_increment(connector, first.cursors["contacts"])
+    assert read_ids(second) == {ids[1]}
+    connector.close()
