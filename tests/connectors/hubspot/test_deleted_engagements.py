@@ -30,6 +30,14 @@ def emulator() -> Iterator[HubSpotEmulator]:
     emulator.stop()
 
 
+def add_contact(emulator: HubSpotEmulator, email: str, at: datetime) -> HubSpotObject:
+    state = emulator.state
+    with state.lock:
+        person = HubSpotObject(state.next_id(), {"email": email}, at, at)
+        state.table("contacts").insert(person)
+    return person
+
+
 def add_call(emulator: HubSpotEmulator, contact: str, at: datetime, disposition: str) -> str:
     state = emulator.state
     with state.lock:
@@ -58,10 +66,7 @@ def test_a_deleted_engagement_no_longer_counts_after_the_next_sync(
     emulator: HubSpotEmulator, rules: Rules, sqlite_url: str
 ) -> None:
     now = datetime.now(UTC)
-    state = emulator.state
-    with state.lock:
-        person = HubSpotObject(state.next_id(), {"email": "ann@example.com"}, now, now)
-        state.table("contacts").insert(person)
+    person = add_contact(emulator, "ann@example.com", now)
     connected = rules.sources.hubspot.call_connected_dispositions[0]
     older = now - timedelta(days=20)
     kept = add_call(emulator, person.id, older, connected)
@@ -87,9 +92,7 @@ def test_the_archived_list_is_scanned_one_page_per_increment_and_misses_no_delet
 ) -> None:
     now = datetime.now(UTC)
     state = emulator.state
-    with state.lock:
-        person = HubSpotObject(state.next_id(), {"email": "bo@example.com"}, now, now)
-        state.table("contacts").insert(person)
+    person = add_contact(emulator, "bo@example.com", now)
     first = add_call(emulator, person.id, now - timedelta(days=3), "Busy")
     long_ago = now - timedelta(days=30)
     old = [add_call(emulator, person.id, long_ago, "Busy") for _ in range(250)]
