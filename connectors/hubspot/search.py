@@ -48,10 +48,9 @@ from connectors.hubspot.backfill import INCREMENT, RawPage, next_token
 from connectors.hubspot.client import HubSpotClient
 from connectors.hubspot.limits import PLATFORM
 from connectors.hubspot.streams import ObjectStream, RawObject, raw_from_sdk
-from connectors.timeparse import parse_instant, to_epoch_ms
+from connectors.timeparse import TimestampError, parse_instant, to_epoch_ms
 
 SEARCH_PAGE = 200
-RESULT_CAP = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,9 +132,16 @@ def _instant_page(
     assert position.at_id is not None
     page = _search(client, stream, instant_query(stream, position.since, position.at_id))
     objects = [raw_from_sdk(obj, ()) for obj in page.results or []]
-    if _may_continue(page, objects):
-        return objects, Position(position.since, max(int(o.id) for o in objects)), False
-    return objects, Position(position.since + 1), True
+    if not _may_continue(page, objects):
+        return objects, Position(position.since + 1), True
+    last_id = max(int(o.id) for o in objects)
+    if last_id <= position.at_id:
+        raise ConnectorError(
+            f"HubSpot search of {stream.name} answered ids up to {last_id} to a query for ids "
+            f"above {position.at_id}; stopping rather than reading the same page again",
+            platform=PLATFORM,
+        )
+    return objects, Position(position.since, last_id), False
 
 
 def _time_page(
@@ -160,14 +166,18 @@ def _time_page(
 
 
 def _may_continue(page: Any, objects: list[RawObject]) -> bool:
-    """Whether more may follow: a next-page token, or a full page (trusted over a missing
-    token, since a full page costs one more query at worst)."""
-    return next_token(page) is not None or len(objects) >= SEARCH_PAGE
+    """Whether more may follow: a non-empty page with a next-page token, or a full page
+    (trusted over a missing token, since a full page costs one more query at worst)."""
+    return bool(objects) and (next_token(page) is not None or len(objects) >= SEARCH_PAGE)
 
 
 def modified_ms(stream: ObjectStream, raw: RawObject) -> int | None:
-    """The record's modification instant in epoch ms (the property, else ``updatedAt``)."""
-    moment = parse_instant(raw.get(stream.modification_property)) or raw.updated_at
+    """The record's modification instant in epoch ms (the property, else ``updatedAt``);
+    None when neither is readable (such a record is kept, and does not move the cursor)."""
+    try:
+        moment = parse_instant(raw.get(stream.modification_property)) or raw.updated_at
+    except TimestampError:
+        moment = raw.updated_at
     return None if moment is None else to_epoch_ms(moment)
 
 
