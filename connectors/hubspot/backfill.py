@@ -8,8 +8,9 @@ Cursor rules (pure functions, tested with before / after values):
 * the last page carries ``{"mode": "increment", "since": S}`` and ``complete``.
 
 A page token identical to the previous one is an error, not an endless loop.
-Archived objects are read by the same loop with ``archived=True`` under the
-stream name ``<stream>_archived``.
+Archived objects are backfilled by the same loop with ``archived=True`` under the
+stream name ``<stream>_archived``; their increments are a rolling scan of the
+archived list, one page per increment (:func:`read_archived_page`).
 """
 
 from __future__ import annotations
@@ -91,21 +92,45 @@ def read_list(
             return
 
 
-def read_archived_since(
-    client: HubSpotClient, stream: ObjectStream, since_ms: int, now_ms: int, lookback_ms: int
+def read_archived_page(
+    client: HubSpotClient,
+    stream: ObjectStream,
+    value: Mapping[str, Any],
+    now_ms: int,
+    lookback_ms: int,
 ) -> Iterator[RawPage]:
-    """Increments of archived objects: search never shows them (notes §1.4), so the archived
-    list is read whole and only those archived since the cursor (minus the look-back) kept.
-    The cursor moves only with the last page."""
-    unchanged = {"mode": INCREMENT, "since": since_ms}
-    low = since_ms - lookback_ms
-    for page in read_list(client, stream, None, now_ms, archived=True):
-        fresh = [
-            o
-            for o in page.objects
-            if o.archived_at is None or o.archived_at.timestamp() * 1000 >= low
-        ]
-        if page.complete:
-            yield RawPage(fresh, {"mode": INCREMENT, "since": now_ms}, complete=True)
-        else:
-            yield RawPage(fresh, unchanged)
+    """One page of a rolling scan of the archived list: the increments of ``<stream>_archived``.
+
+    The archived list cannot be filtered or sorted by ``archivedAt`` (and search never
+    shows archived objects: notes §1.4), so reading it whole each increment would cost
+    ``ceil(archived / 100)`` requests per stream. Instead each increment reads the next
+    page (one request per stream, an unchanged portal included) and a scan of the whole
+    list ("cycle") takes ``ceil(archived / 100)`` increments: that is the delay before a
+    deletion is seen. State: ``since`` = when the previous cycle started, ``started`` =
+    when this one did, ``after`` = the next page. A page reports the objects archived
+    since ``since`` (minus ``lookback`` for clock skew): an object archived at ``t`` is
+    first met by a scan at ``s > t`` in cycle ``k``; the previous scan of its place, in
+    cycle ``k - 1``, came before ``t`` and after cycle ``k - 1`` started, so ``t`` is
+    after ``since``. Reporting one twice is harmless (deletions are upserts).
+    """
+    since = int(value["since"])
+    after = value.get("after")
+    started = int(value["started"]) if after and value.get("started") is not None else now_ms
+    kwargs: dict[str, Any] = {"limit": PAGE_SIZE, "properties": list(stream.properties)}
+    if after:
+        kwargs["after"] = after
+    page = client.call("objects.basic", "get_page", stream.object_type, archived=True, **kwargs)
+    objects = [raw_from_sdk(obj) for obj in page.results or []]
+    low = since - lookback_ms
+    fresh = [o for o in objects if o.archived_at is None or o.archived_at.timestamp() * 1000 >= low]
+    nxt = next_token(page)
+    if nxt is not None and nxt == after:
+        raise ConnectorError(
+            f"HubSpot returned the same page token twice ({nxt}); stopping the loop",
+            platform=PLATFORM,
+        )
+    if nxt is None:
+        state: dict[str, Any] = {"mode": INCREMENT, "since": started}
+    else:
+        state = {"mode": INCREMENT, "since": since, "started": started, "after": nxt}
+    yield RawPage(fresh, state, complete=True)

@@ -4,7 +4,9 @@ Streams and their cursor keys:
 
 * records: ``contacts`` (search increments), ``contacts_archived`` (deleted
   contacts); merged-away contacts come as deleted records beside their survivor;
-* activities: ``emails``, ``calls``, ``meetings``, ``notes``, ``tasks``,
+* activities: ``emails``, ``calls``, ``meetings``, ``notes``, ``tasks``, each
+  followed by ``<stream>_archived`` (deleted engagements, whose activities the
+  store then marks deleted),
   ``email_events_sent|open|click``, and ``web_visits`` / ``form_events``
   (behavioural events) or, for portals without them, ``contact_conversions``
   (form and visit dates on the contact);
@@ -39,7 +41,7 @@ from connectors.base import (
 )
 from connectors.hubspot import mapping, setup, writes
 from connectors.hubspot import tasks as task_writes
-from connectors.hubspot.backfill import INCREMENT, RawPage, read_archived_since, read_list
+from connectors.hubspot.backfill import INCREMENT, RawPage, read_archived_page, read_list
 from connectors.hubspot.client import HubSpotClient
 from connectors.hubspot.email_events import (
     EVENT_TYPES,
@@ -71,7 +73,10 @@ class HubSpotConnector:
         settings: the HubSpot settings (token, base URL, CA bundle, tier, budget share).
         rules: the rules (``sources.hubspot``, ``fields.hubspot``, ``lists``...).
         client: a ready client (else one is built from ``settings`` and ``client_options``).
-        lookback: the overlap re-read before each increment's cursor, for late writes.
+        lookback: the overlap re-read before each event increment's cursor, for late writes,
+            and the clock-skew allowance of the archived-list scans.
+        search_margin: the most recent stretch of time search increments leave to the next
+            run, because search shows new or updated objects only after "a few moments".
         behavioral_events: read forms and visits from the Events API (else from contact
             properties, for portals without it).
         clock: the current instant (the upper bound of every increment).
@@ -87,6 +92,7 @@ class HubSpotConnector:
         *,
         client: HubSpotClient | None = None,
         lookback: timedelta = timedelta(minutes=10),
+        search_margin: timedelta = timedelta(seconds=60),
         behavioral_events: bool = True,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         **client_options: Any,
@@ -95,6 +101,7 @@ class HubSpotConnector:
         self.client = client or HubSpotClient(settings, **client_options)
         self.map_rules = MappingRules.from_rules(rules)
         self.lookback_ms = int(lookback.total_seconds() * 1000)
+        self.search_margin_ms = int(search_margin.total_seconds() * 1000)
         self.behavioral_events = behavioral_events
         self.clock = clock
         self.lists = ListDirectory(self.client, rules.lists.prefix)
@@ -116,11 +123,10 @@ class HubSpotConnector:
         value = dict(cursor.value) if cursor else None
         now = self._now_ms()
         if value and value.get("mode") == INCREMENT:
-            since = int(value["since"])
             if archived:
-                pages = read_archived_since(self.client, stream, since, now, self.lookback_ms)
+                pages = read_archived_page(self.client, stream, value, now, self.lookback_ms)
             else:
-                pages = read_changes(self.client, stream, since, now, self.lookback_ms)
+                pages = read_changes(self.client, stream, value, now - self.search_margin_ms)
         else:
             pages = read_list(self.client, stream, value, now, archived=archived)
         for page in pages:
@@ -160,7 +166,11 @@ class HubSpotConnector:
             def convert(raw: RawObject, s: ObjectStream = stream) -> list[Activity]:
                 return mapping.engagement_activities(s.object_type, raw, self.map_rules, now)
 
+            def deletion(raw: RawObject, s: ObjectStream = stream) -> list[Activity]:
+                return [mapping.engagement_deletion(s.object_type, raw)]
+
             yield from self._mapped(stream, cursors, convert)
+            yield from self._mapped(stream, cursors, deletion, archived=True)
         for event_type in EVENT_TYPES:
             yield from self._email_event_pages(event_type, cursors)
         if self.behavioral_events:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from connectors.base import (
@@ -161,6 +161,18 @@ def engagement_activities(
         )
         for contact in raw.contact_ids
     ]
+
+
+def engagement_deletion(object_type: str, raw: RawObject) -> Activity:
+    """An archived engagement as one deleted activity ``{type}:{id}``, the prefix of its
+    per-contact activities ``{type}:{id}:{contact}``: the store marks those deleted too.
+
+    By id, not by contact, because whether an archived engagement's associations can still
+    be read is not documented (the contact, when known, is kept only as the row's record).
+    """
+    at = raw.archived_at or raw.updated_at or datetime.fromtimestamp(0, UTC)
+    record = contact_ref(raw.contact_ids[0]) if raw.contact_ids else contact_ref("")
+    return Activity(HS, f"{object_type}:{raw.id}", record, ActivityKind.NOTE, at, deleted=True)
 
 
 def deal(raw: RawObject, rules: MappingRules) -> Deal:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from connectors.base import Activity, Cursor, Deal, Owner, PlatformRecord
@@ -100,11 +100,36 @@ def save_records(conn: Connection, records: Iterable[PlatformRecord]) -> int:
 
 
 def save_activities(conn: Connection, items: Iterable[Activity]) -> int:
+    """Upserts activities. A deleted one also deletes those whose ids extend its id with
+    ``:`` (a deleted HubSpot engagement ``calls:7`` ends ``calls:7:<contact>``)."""
     n = 0
     for chunk in _chunks(activity_row(a) for a in items):
         _upsert(conn, activities, chunk, ["platform", "activity_id"])
+        _delete_children(conn, [r for r in chunk if r["deleted"]])
         n += len(chunk)
     return n
+
+
+def _delete_children(conn: Connection, deleted: list[dict[str, Any]]) -> None:
+    for group in _chunks(deleted, 200):
+        conn.execute(
+            activities.update()
+            .where(
+                ~activities.c.deleted,
+                or_(
+                    *(
+                        and_(
+                            activities.c.platform == r["platform"],
+                            activities.c.activity_id.startswith(
+                                f"{r['activity_id']}:", autoescape=True
+                            ),
+                        )
+                        for r in group
+                    )
+                ),
+            )
+            .values(deleted=True)
+        )
 
 
 def save_deals(conn: Connection, items: Iterable[Deal]) -> int:

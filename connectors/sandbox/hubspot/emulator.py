@@ -25,6 +25,8 @@ class HubSpotEmulator:
         search_per_second: the search endpoints' own bucket.
         daily_limit: requests per day, all endpoints.
         faults: fault knobs; a fresh, all-off :class:`Faults` when None.
+        index_delay: seconds before search sees a new or updated record (HubSpot: "a few
+            moments", no figure given); 0 keeps search immediate for tests that write then read.
     """
 
     def __init__(
@@ -35,9 +37,11 @@ class HubSpotEmulator:
         search_per_second: int = 5,
         daily_limit: int = 1_000_000,
         faults: Faults | None = None,
+        index_delay: float = 0.0,
     ) -> None:
         self.token = token
         self.state = HubSpotState()
+        self.state.index_delay_ms = int(index_delay * 1000)
         self.faults = faults if faults is not None else Faults()
         self.limiter = RateLimiter(
             ten_second_limit=ten_second_limit,

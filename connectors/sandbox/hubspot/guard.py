@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse, Response
 
 from connectors.sandbox.hubspot.context import BadRequest, Context, Endpoint
 from connectors.sandbox.hubspot.limits import rate_limit_body
+from connectors.sandbox.hubspot.state import LoggedRequest
 from connectors.sandbox.hubspot.wire import correlation_id, error
 
 # Endpoint family -> the granular scopes HubSpot names when one is missing.
@@ -49,7 +50,9 @@ def _forbidden(family: str) -> Response:
 
 async def guarded(ctx: Context, endpoint: Endpoint, request: Request) -> Response:
     """Runs ``endpoint`` for ``request`` as HubSpot would, or refuses it."""
-    ctx.state.count_request(endpoint.key)
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    body = (await request.body())[:300].decode("utf-8", "replace")
+    ctx.state.count_request(endpoint.key, LoggedRequest(endpoint.method, path, body))
     if request.headers.get("authorization", "") != f"Bearer {ctx.token}":
         return _unauthorized()
     if endpoint.family in ctx.missing_scopes:

@@ -29,6 +29,9 @@ async def search(ctx: Context, request: Request) -> Response:
             results = [record_json(type_name, r, names) for r in found.records]
     except SearchError as exc:
         return validation_error(str(exc))
+    hook = ctx.state.after_search
+    if hook is not None:
+        hook(type_name)
     answer: dict[str, Any] = {"total": found.total, "results": results}
     if found.next_after is not None:
         answer["paging"] = {"next": {"after": found.next_after}}

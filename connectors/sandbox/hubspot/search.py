@@ -3,6 +3,10 @@
 Filter groups are ORed, filters inside a group ANDed; at most 5 groups, 6
 filters per group, 18 in all; one sort; 200 per page; ``after`` is an integer
 offset and paging to 10,000 or beyond is refused with a 400, as HubSpot does.
+A record modified less than ``state.index_delay_ms`` ago is not yet visible
+(the documented indexing delay; 0 by default). ``after`` is an offset into the
+result as evaluated at each request: a record whose modification moves it
+within or out of the result shifts the later pages, as a live index does.
 Date properties compare as epoch milliseconds whichever form (ISO or epoch-ms
 string) the filter value has. Archived records never match.
 
@@ -22,7 +26,7 @@ from typing import Any
 from connectors.sandbox.hubspot.filters import Filter, SearchError, compile_group, kind_of
 from connectors.sandbox.hubspot.state import HubSpotState
 from connectors.sandbox.hubspot.table import ObjectTable
-from connectors.sandbox.hubspot.wire import parse_ms
+from connectors.sandbox.hubspot.wire import parse_ms, to_ms
 from connectors.sandbox.seed import HubSpotObject
 
 MAX_GROUPS = 5
@@ -92,6 +96,8 @@ def run(state: HubSpotState, type_name: str, request: SearchRequest) -> SearchRe
     """Finds one page of matches and the total count. The caller holds ``state.lock``."""
     table = state.table(type_name)
     keys, remaining = _plan(state, table, request.groups, request.sort)
+    if state.index_delay_ms > 0:
+        keys = _indexed(state, table, keys)
     predicate = _predicate(state, type_name, remaining)
     if request.sort and request.sort[0] not in (table.mod_property, "hs_object_id"):
         total, page_ids = _sorted_scan(state, type_name, keys, predicate, request)
@@ -102,6 +108,13 @@ def run(state: HubSpotState, type_name: str, request: SearchRequest) -> SearchRe
     records = [table.records[str(i)] for i in page_ids]
     end = request.after + len(records)
     return SearchResult(records, total, str(end) if end < total else None)
+
+
+def _indexed(state: HubSpotState, table: ObjectTable, keys: list[int]) -> list[int]:
+    """The candidates search has indexed already: those not modified in the last
+    ``index_delay_ms`` (a new or updated record is invisible to search for a while)."""
+    cutoff = to_ms(state.clock()) - state.index_delay_ms
+    return [k for k in keys if (table.modified_ms(str(k)) or 0) <= cutoff]
 
 
 def _plan(
@@ -124,9 +137,12 @@ def _plan(
         ranged = [
             f for f in group if f.property_name == table.mod_property and f.operator in _RANGE_OPS
         ]
-        if ranged and (sort is None or by_mod):
+        by_id = bool(sort and sort[0] == "hs_object_id")
+        if ranged and (sort is None or by_mod or by_id):
             lo, hi = _mod_bounds(table, ranged)
             ids = [key for _, key in table.by_mod[lo:hi]]
+            if by_id:
+                ids.sort()
             rest = [f for f in group if f not in ranged]
             return (ids[::-1] if descending else ids), ([rest] if rest else [])
     ids = [key for _, key in table.by_mod] if by_mod else list(table.live_ids)

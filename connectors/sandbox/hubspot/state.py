@@ -32,6 +32,25 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True, slots=True)
+class LoggedRequest:
+    """One request as served: method, path with query string, and the start of its body.
+
+    Tests count requests per stream from this log (an unchanged increment must make at most
+    one request per stream), which the per-endpoint counts cannot tell apart.
+    """
+
+    method: str
+    path: str
+    body: str
+
+    @property
+    def object_type(self) -> str | None:
+        """The ``{objectType}`` of a ``/crm/v3/objects/...`` path, else None."""
+        parts = self.path.split("?")[0].strip("/").split("/")
+        return parts[3] if parts[:3] == ["crm", "v3", "objects"] and len(parts) > 3 else None
+
+
 @dataclass
 class PropertyDef:
     """A property definition plus when it was created (the Properties API reports both)."""
@@ -82,6 +101,13 @@ class HubSpotState:
         self.timeline_events = TimelineEventLog()
         self.request_counts: Counter[str] = Counter()
         self.rate_limited: Counter[str] = Counter()
+        self.request_log: list[LoggedRequest] = []
+        # Search sees a record only ``index_delay_ms`` after its last modification (the docs:
+        # "It may take a few moments for newly created or updated CRM objects to appear").
+        self.index_delay_ms = 0
+        # Called (outside the lock) after each search answer with the object type: lets a
+        # test change records between two pages of one read.
+        self.after_search: Callable[[str], None] | None = None
         self._ids = itertools.count(1)
         self._list_ids = itertools.count(1)
         self._install_standard_properties()
@@ -195,9 +221,11 @@ class HubSpotState:
         with self.lock:
             return self.properties.get(type_name, {}).get(name)
 
-    def count_request(self, key: str) -> None:
+    def count_request(self, key: str, logged: LoggedRequest | None = None) -> None:
         with self.lock:
             self.request_counts[key] += 1
+            if logged is not None:
+                self.request_log.append(logged)
 
     def write_requests(self) -> Counter[str]:
         """Request counts of every non-GET route (what a second, unchanged run must not do)."""
@@ -210,3 +238,4 @@ class HubSpotState:
         with self.lock:
             self.request_counts.clear()
             self.rate_limited.clear()
+            self.request_log.clear()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from pydantic import SecretStr
@@ -57,6 +58,8 @@ def connect(
     options.setdefault("burst_penalty", 0.05)
     options.setdefault("search_penalty", 0.05)
     options.setdefault("search_per_second", 5.0)
+    # The emulator's search indexes at once unless told otherwise (index_delay).
+    options.setdefault("search_margin", timedelta(0))
     return HubSpotConnector(settings, rules, **options)
 
 

@@ -9,7 +9,7 @@ import pytest
 from connectors.errors import ConnectorError
 from connectors.hubspot.backfill import after_page, backfill_start
 from connectors.hubspot.email_events import _stored, _window
-from connectors.hubspot.search import RESULT_CAP, Window, search_body, split_window
+from connectors.hubspot.search import Position, instant_query, time_query
 from connectors.hubspot.streams import ACTIVITY_STREAMS, contact_stream
 
 NOW = 1_764_000_000_000
@@ -43,31 +43,43 @@ def test_after_page_refuses_a_repeated_token() -> None:
 
 
 @pytest.mark.parametrize(
-    ("window", "total", "expected"),
+    ("stored", "expected"),
     [
-        (Window(0, 100), RESULT_CAP, [Window(0, 100)]),
-        (Window(0, 100), RESULT_CAP + 1, [Window(0, 50), Window(50, 100)]),
-        (Window(0, 101), 30_000, [Window(0, 50), Window(50, 101)]),
-        (Window(7, 8), 50_000, [Window(7, 8)]),
+        ({"mode": "increment", "since": 5}, Position(5)),
+        ({"mode": "increment", "since": 5, "at_id": 0}, Position(5, 0)),
+        ({"mode": "increment", "since": 5, "at_id": "77"}, Position(5, 77)),
     ],
-    ids=["fits", "over-by-one", "odd-width", "one-ms-cannot-split"],
+    ids=["before-instant", "instant-from-start", "instant-after-id"],
 )
-def test_split_window(window: Window, total: int, expected: list[Window]) -> None:
-    parts = split_window(window, total)
-    assert parts == expected
-    assert parts[0].low == window.low and parts[-1].high == window.high
+def test_position_round_trip(stored: dict[str, Any], expected: Position) -> None:
+    assert Position.of(stored) == expected
+    assert Position.of(expected.value()) == expected
 
 
-def test_search_body_filters_on_the_modification_property() -> None:
+def test_time_query_asks_one_time_range_sorted_by_time_from_offset_zero() -> None:
     contacts = contact_stream("hubspotscore")
-    body = search_body(contacts, Window(10, 20), 200)
+    body = time_query(contacts, 10, 20)
     filters = body["filter_groups"][0]["filters"]
-    assert {f["propertyName"] for f in filters} == {"lastmodifieddate"}
-    assert [(f["operator"], f["value"]) for f in filters] == [("GTE", "10"), ("LT", "20")]
+    assert [(f["propertyName"], f["operator"], f["value"]) for f in filters] == [
+        ("lastmodifieddate", "GTE", "10"),
+        ("lastmodifieddate", "LT", "20"),
+    ]
     assert body["sorts"] == [{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}]
-    assert (body["limit"], body["after"]) == (200, "200")
-    calls = search_body(ACTIVITY_STREAMS[1], Window(10, 20), 0)
+    assert (body["limit"], body["after"]) == (200, "0")
+    calls = time_query(ACTIVITY_STREAMS[1], 10, 20)
     assert calls["filter_groups"][0]["filters"][0]["propertyName"] == "hs_lastmodifieddate"
+
+
+def test_instant_query_reads_one_millisecond_by_id() -> None:
+    body = instant_query(ACTIVITY_STREAMS[1], 10, 500)
+    filters = body["filter_groups"][0]["filters"]
+    assert [(f["propertyName"], f["operator"], f["value"]) for f in filters] == [
+        ("hs_lastmodifieddate", "GTE", "10"),
+        ("hs_lastmodifieddate", "LT", "11"),
+        ("hs_object_id", "GT", "500"),
+    ]
+    assert body["sorts"] == [{"propertyName": "hs_object_id", "direction": "ASCENDING"}]
+    assert body["after"] == "0"
 
 
 def test_email_event_cursor_rules() -> None:

@@ -1,4 +1,4 @@
-"""Increments through search: exactly the changed records, and >10,000 changes split."""
+"""Increments through search: exactly the changed records, and >10,000 changes in one window."""
 
 from __future__ import annotations
 
@@ -119,5 +119,5 @@ def test_more_than_10000_changes_in_one_window_are_all_read(
     assert set(ids) == inserted
     assert all(a.record.record_type is RecordType.HUBSPOT_CONTACT for a in read.items["notes"])
     searches = connector.client.requests["objects.search.do_search"]
-    assert searches > 10_300 // 200  # the first, over-cap answers of split windows
+    assert searches >= 10_300 // 200  # keyset pages of 200, each query from offset 0
     connector.close()
