@@ -5,6 +5,8 @@ Every write is an upsert keyed by the platform's own id, so a page read twice
 second time. Rows go in chunks through one multi-row statement per chunk, not
 one statement per row. A cursor is saved in the same transaction as the page it
 follows, so that a crash can never move a cursor past data that was not stored.
+A record read again only because reengage wrote to it (its own fields, a hand-off
+value) is recognised and changes nothing stored (:func:`changed_rows`).
 """
 
 from __future__ import annotations
