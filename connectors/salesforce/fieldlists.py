@@ -30,7 +30,9 @@ from connectors.timeparse import parse_instant
 log = logging.getLogger("reengage.salesforce.fields")
 DESCRIBE_EVERY = timedelta(days=1)
 """How long a field list remembered in a cursor is trusted before the next describe."""
-MISSING_FIELD = "INVALID_FIELD"
+FIELD_REFUSED = frozenset({"INVALID_FIELD", "MALFORMED_QUERY"})
+"""Codes a query's unknown or hidden field is answered with: Salesforce says INVALID_FIELD
+("No such column"); a platform that calls it a malformed query is handled alike."""
 T = TypeVar("T")
 
 
@@ -108,7 +110,7 @@ class FieldLists:
         try:
             yield from read(self.fields(stream))
         except ConnectorError as exc:
-            if exc.code != MISSING_FIELD or stream.sobject in self._types:
+            if exc.code not in FIELD_REFUSED or stream.sobject in self._types:
                 raise
             log.info("Salesforce refused a field of %s: describing it", stream.sobject)
             self._lists[stream.name] = self._described(stream)
