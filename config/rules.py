@@ -282,13 +282,14 @@ class SalesforceSources(_Strict):
         default_factory=lambda: ["Connected", "Spoke", "Conversation"]
     )
     email_task_subtypes: list[str] = Field(default_factory=lambda: ["Email", "ListEmail"])
+    email_task_types: list[str] = Field(default_factory=lambda: ["Email"])
     event_campaign_types: list[str] = Field(
         default_factory=lambda: ["Webinar", "Seminar / Conference", "Trade Show"]
     )
     content_campaign_types: list[str] = Field(default_factory=lambda: ["Content"])
     registered_statuses: list[str] = Field(default_factory=lambda: ["Registered"])
     hubspot_mirror_subject_pattern: str = "^(Email (Sent|Opened|Clicked)|Marketing Email):"
-    mirror_window_minutes: Annotated[int, Field(ge=0, le=1440)] = 10
+    mirror_window_minutes: Annotated[int, Field(ge=0, le=1440)] = 60
 
     _pattern = field_validator("hubspot_mirror_subject_pattern")(_check_pattern)
 

@@ -10,6 +10,8 @@ Secrets are :class:`~pydantic.SecretStr` and never printed: use
 
 from __future__ import annotations
 
+import os
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -24,10 +26,17 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from config.environment import (
+    dotenv_names,
+    known_variables,
+    missing_platforms,
+    unknown_variables,
+    unreadable_files,
+)
 from config.rules import DEFAULT_RULES_FILE
 
 MASK = "**********"
@@ -80,6 +89,9 @@ class HubSpotSettings(BaseModel):
     def configured(self) -> bool:
         return self.access_token is not None
 
+
+PlatformName = Literal["hubspot", "salesforce"]
+PLATFORM_NAMES: tuple[PlatformName, ...] = ("hubspot", "salesforce")
 
 SalesforceAuth = Literal["session_id", "jwt_bearer", "client_credentials", "username_password"]
 
@@ -189,16 +201,38 @@ class AlertSettings(BaseModel):
 
 
 class ServeSettings(BaseModel):
-    """``reengage serve``: when to run and where to answer health checks and metrics."""
+    """``reengage serve``: when to run and where to answer health checks and metrics.
+
+    The interval is ``INTERVAL_MINUTES`` (default 60) or, for a reaction loop,
+    ``INTERVAL_SECONDS`` (10 at least: below that a cycle would mostly wait on its own
+    lock and the platforms' rate limits); setting both is ambiguous, so an error.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     interval_minutes: Annotated[int, Field(ge=1, le=10080)] = 60
+    interval_seconds: Annotated[int, Field(ge=10, le=604800)] | None = None
     cron: str | None = None  # a cron expression; wins over the interval when set
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=0, le=65535)] = 9464
     apply: bool = True  # serve applies its plans (after the first sync, which plans only)
     lock_timeout_minutes: Annotated[int, Field(ge=1)] = 120  # a lock older than this is stale
+
+    @model_validator(mode="after")
+    def _one_interval(self) -> ServeSettings:
+        if self.interval_seconds is not None and "interval_minutes" in self.model_fields_set:
+            raise ValueError(
+                "REENGAGE_SERVE__INTERVAL_MINUTES and REENGAGE_SERVE__INTERVAL_SECONDS are both "
+                "set: set only one"
+            )
+        return self
+
+    @property
+    def interval(self) -> timedelta:
+        """The time between runs: ``interval_seconds`` when set, else ``interval_minutes``."""
+        if self.interval_seconds is not None:
+            return timedelta(seconds=self.interval_seconds)
+        return timedelta(minutes=self.interval_minutes)
 
 
 class Settings(BaseSettings):
@@ -213,6 +247,10 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Path("reengage-data")
+    # the platforms a run reads and writes: each must be configured (``require_platforms``)
+    platforms: Annotated[list[PlatformName], NoDecode] = Field(
+        default_factory=lambda: list(PLATFORM_NAMES)
+    )
     database_url: str | None = None
     rules_file: Path = DEFAULT_RULES_FILE
     log_format: Literal["text", "json"] = "text"
@@ -222,6 +260,20 @@ class Settings(BaseSettings):
     salesforce: SalesforceSettings = SalesforceSettings()
     alerts: AlertSettings = AlertSettings()
     serve: ServeSettings = ServeSettings()
+
+    @field_validator("platforms", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip().lower() for part in value.split(",") if part.strip()]
+        if isinstance(value, list) and not value:
+            raise ValueError("name at least one of: " + ", ".join(PLATFORM_NAMES))
+        return value
+
+    @field_validator("platforms")
+    @classmethod
+    def _unique(cls, value: list[PlatformName]) -> list[PlatformName]:
+        return list(dict.fromkeys(value))
 
     @field_validator("database_url")
     @classmethod
@@ -297,14 +349,54 @@ def load_settings(**overrides: Any) -> Settings:
     Raises:
         SettingsError: a variable is malformed or the credentials are incomplete.
     """
+    problems = [
+        (name, "not a reengage setting (misspelled? nested settings use a double underscore)")
+        for name in unknown_variables(
+            [*os.environ, *dotenv_names(Path(".env"))], known_variables(Settings)
+        )
+    ]
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
-        problems = []
         for err in exc.errors(include_input=False, include_url=False):
             env = "REENGAGE_" + "__".join(str(p).upper() for p in err["loc"])
             problems.append((env, err["msg"].removeprefix("Value error, ")))
         raise SettingsError(problems) from None
+    if problems:
+        raise SettingsError(problems)
+    return settings
+
+
+def require_files(settings: Settings) -> None:
+    """Refuses a configuration naming a CA bundle or key file that cannot be read.
+
+    Raises:
+        SettingsError: naming each variable and what is wrong with its file.
+    """
+    problems = unreadable_files(
+        {
+            "REENGAGE_HUBSPOT__CA_BUNDLE": settings.hubspot.ca_bundle,
+            "REENGAGE_SALESFORCE__CA_BUNDLE": settings.salesforce.ca_bundle,
+            "REENGAGE_SALESFORCE__PRIVATE_KEY_FILE": settings.salesforce.private_key_file,
+        }
+    )
+    if problems:
+        raise SettingsError(problems)
+
+
+def require_platforms(settings: Settings) -> None:
+    """Refuses a configuration where a platform in ``REENGAGE_PLATFORMS`` is not configured.
+
+    Raises:
+        SettingsError: naming the variable to set for each such platform.
+    """
+    configured = {
+        "hubspot": settings.hubspot.configured,
+        "salesforce": settings.salesforce.configured,
+    }
+    problems = missing_platforms(settings.platforms, configured)
+    if problems:
+        raise SettingsError(problems)
 
 
 def secret_values(settings: Settings) -> list[str]:

@@ -157,9 +157,10 @@ class Activity:
     """One thing that happened between us and a person, on one platform.
 
     ``activity_id`` is unique per platform and source (e.g. ``email-event:123``,
-    ``task:00T...``). ``mirror_of`` is set on a Salesforce task that the
-    HubSpot-Salesforce integration copied from a HubSpot email event, so the
-    engine counts that event once.
+    ``task:00T...``). ``mirror_of`` is set on a closed Salesforce email task
+    that may be the HubSpot-Salesforce integration's copy of a HubSpot email
+    event: a candidate, which :mod:`sync.timeline` takes as a copy (and counts
+    once) only when it pairs it with that event.
     """
 
     platform: Platform

@@ -8,14 +8,13 @@ exit code; a stack trace is a bug.
 from __future__ import annotations
 
 import json
+import os
 from importlib.metadata import version
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine
 
 from config.rules import Rules, RulesError, load_rules
 from config.settings import (
@@ -23,14 +22,17 @@ from config.settings import (
     SettingsError,
     effective_config,
     load_settings,
+    require_files,
+    require_platforms,
     secret_values,
 )
 from connectors.base import installed_connectors
-from sync.cli_explain import AsOf, explain_command, parse_as_of
-from sync.cli_run import CommandError, cycle, plan_rows, print_plan, setup_command, summary
+from sync.cli_options import AsOf, Quiet, console_for, known_labels, parse_as_of
 from sync.cli_sandbox import sandbox_app
 from sync.logs import setup_logging
-from sync.store.migrate import StoreError, open_store
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 app = typer.Typer(
     name="reengage",
@@ -44,8 +46,8 @@ config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True
 app.add_typer(config_app, name="config")
 app.add_typer(sandbox_app, name="sandbox")
 
-console = Console()
-err_console = Console(stderr=True)
+console = console_for()
+err_console = console_for(stderr=True)
 
 
 def _version_callback(value: bool) -> None:
@@ -72,23 +74,44 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def load_config() -> tuple[Settings, Rules]:
-    """Builds settings and rules once, turning their errors into a clean exit."""
+def load_config(*, platforms: bool = False) -> tuple[Settings, Rules]:
+    """Builds settings and rules once, turning their errors into a clean exit.
+
+    With ``platforms`` (every command that talks to HubSpot or Salesforce), each
+    platform in ``REENGAGE_PLATFORMS`` must be configured, before any request.
+    """
     try:
         settings = load_settings()
+        require_files(settings)
     except SettingsError as exc:
         raise fail(str(exc)) from None
     level = settings.log_level or ("INFO" if settings.log_format == "json" else "WARNING")
     setup_logging(settings.log_format, secrets=secret_values(settings), level=level)
+    use_engine_cache(settings.data_dir)
     try:
         rules = load_rules(settings.rules_file)
-    except RulesError as exc:
+        if platforms:
+            require_platforms(settings)
+    except (RulesError, SettingsError) as exc:
         raise fail(str(exc)) from None
     return settings, rules
 
 
+def use_engine_cache(data_dir: Path) -> None:
+    """Keeps the compiled engine's cache under the data folder, which reengage may write to.
+
+    Numba caches beside the package by default, which a container or a system install
+    cannot write; every run would then compile again (11-15 s). numba reads
+    ``NUMBA_CACHE_DIR`` when it is first imported, which no command does before this
+    point; a value already in the environment wins.
+    """
+    os.environ.setdefault("NUMBA_CACHE_DIR", str((data_dir / "engine-cache").resolve()))
+
+
 def open_configured_store(settings: Settings) -> Engine:
     """Opens (and migrates) the configured store, or exits with the reason."""
+    from sync.store.migrate import StoreError, open_store
+
     try:
         return open_store(settings.store_url)
     except StoreError as exc:
@@ -101,6 +124,8 @@ def explain_cmd(
     as_of: AsOf = None,
 ) -> None:
     """Why a person is (or is not) dormant: segment, rule, score and its parts."""
+    from sync.cli_explain import explain_command
+
     settings, rules = load_config()
     when = parse_as_of(as_of)
     engine = open_configured_store(settings)
@@ -113,6 +138,8 @@ def explain_cmd(
 
 def _run(fn: Any) -> Any:
     """Runs a platform command body, turning CommandError into its one-line exit."""
+    from sync.cli_run import CommandError
+
     try:
         return fn()
     except CommandError as exc:
@@ -129,18 +156,19 @@ def setup(
 
     Creates the properties, fields, lists and campaigns reengage owns; safe to run twice.
     """
-    settings, rules = load_config()
+    from sync.cli_run import setup_command
+
+    settings, rules = load_config(platforms=True)
     if not _run(lambda: setup_command(settings, rules, create=not check_only)):
         raise typer.Exit(1)
-
-
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars (cron, CI).")]
 
 
 @app.command()
 def backfill(quiet: Quiet = False) -> None:
     """Full pull of both platforms into the store (resumable), then one classification."""
-    settings, rules = load_config()
+    from sync.cli_run import cycle, summary
+
+    settings, rules = load_config(platforms=True)
     engine = open_configured_store(settings)
     try:
         result = _run(
@@ -163,9 +191,11 @@ def sync_cmd(
 ) -> None:
     """One incremental cycle: pull changes, classify, plan, apply. The first sync against
     platforms reengage never wrote to only plans, unless --apply is given."""
+    from sync.cli_run import cycle, summary
+
     if apply and dry_run:
         raise fail("--apply and --dry-run exclude each other")
-    settings, rules = load_config()
+    settings, rules = load_config(platforms=True)
     when = parse_as_of(as_of)
     engine = open_configured_store(settings)
     mode = True if apply else False if dry_run else None
@@ -194,8 +224,13 @@ def plan_cmd(
 ) -> None:
     """Pull, classify and plan; print the plan. Writes nothing to any platform."""
     from sync.cli_explain import find_person
+    from sync.cli_run import cycle, plan_rows, print_plan
+    from sync.engine.codes import STATUS_NAMES
 
-    settings, rules = load_config()
+    settings, rules = load_config(platforms=True)
+    labels = known_labels(rules.segments.names(), STATUS_NAMES)
+    if segment is not None and segment not in labels:
+        raise fail(f"unknown segment {segment!r}; known: {', '.join(labels)}")
     when = parse_as_of(as_of)
     engine = open_configured_store(settings)
     try:
@@ -225,7 +260,7 @@ def apply_cmd(
     from sync.journal import plan_row, store_version
     from sync.run import apply_all
 
-    settings, rules = load_config()
+    settings, rules = load_config(platforms=True)
     engine = open_configured_store(settings)
     try:
         with engine.connect() as conn:
@@ -277,6 +312,7 @@ def demo(
 ) -> None:
     """Run everything against the built-in sandbox: no credentials, no network."""
     from sync.cli_demo import Weeks, print_demo_summary, run_demo
+    from sync.store.migrate import StoreError
 
     settings, rules = load_config()
     if holdout is not None:
@@ -335,7 +371,7 @@ def serve(
     health and Prometheus metrics on localhost."""
     from sync.cli_serve import serve_command
 
-    settings, rules = load_config()
+    settings, rules = load_config(platforms=True)
     if code := serve_command(settings, rules, once=once):
         raise typer.Exit(code)
 
@@ -369,7 +405,7 @@ def config_check(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """Load settings and rules, print the effective configuration (secrets masked) or the errors."""
-    settings, rules = load_config()
+    settings, rules = load_config(platforms=True)
     shown = effective_config(settings)
     summary = {
         "rules": {

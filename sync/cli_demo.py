@@ -113,7 +113,7 @@ def run_demo(
             console.rule(f"backfill, classify, plan and apply as of {first:%Y-%m-%d %H:%M} UTC")
             results = [_cycle(engine, connectors, rules, "demo", first, quiet)]
             expected = _weeks(box, engine, connectors, rules, weeks, quiet, results)
-            end = box.dataset.now + timedelta(minutes=1)
+            end = report_end(box.dataset.now, box.clock()())
             start = first if weeks.count else end - timedelta(weeks=REPORT_WEEKS)
             report = _report(engine, rules, settings.data_dir / "demo", start, end)
         finally:
@@ -123,6 +123,19 @@ def run_demo(
         box.stop()
     seconds = time.monotonic() - started
     return DemoResult(results, settings.store_url, seconds, report, expected)
+
+
+def report_end(world_now: datetime, platform_now: datetime) -> datetime:
+    """The end of the demo's report period: after the last apply, on every clock involved.
+
+    The world's "now" is fixed when the world is generated, but the runs' writes happen
+    later: tasks are journaled at the instant the platform accepted them (the real clock)
+    and the platforms date them by their own clock (the sandbox's, ahead once weeks have
+    passed). A period ending at the world's "now" would leave out the very tasks the demo
+    created whenever its runs take more than a moment; so it ends a minute after the
+    latest of the three instants, read once every run has been applied.
+    """
+    return max(world_now, platform_now, datetime.now(UTC)) + timedelta(minutes=1)
 
 
 def _cycle(

@@ -2,15 +2,16 @@
 
 Finds the person by email or by any platform record id, replays their timeline
 with the engine's explainer, and shows where their records live, their
-consent flags and the last engagement with the platform it came from.
+consent flags, the last engagement with the platform it came from, and each
+Salesforce task taken as the integration's copy of a HubSpot email event, with
+that event (its twin): those count once, so an operator can check the pairing.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, or_, select
@@ -20,22 +21,9 @@ from connectors.base import ENGAGEMENT_KINDS, ActivityKind
 from sync.engine.explain import Explanation, explain
 from sync.identity import normalise_email
 from sync.store.schema import activities, persons, platform_records
-from sync.store.snapshot import load_snapshot
+from sync.store.snapshot import MirrorPair, load_snapshot, person_mirrors
 
 console = Console()
-
-
-def parse_as_of(value: str | None) -> datetime:
-    """``--as-of``: an ISO date or datetime (UTC unless it says otherwise); now when None."""
-    if value is None:
-        return datetime.now(UTC)
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date or datetime (e.g. 2026-11-20 or 2026-11-20T09:00:00Z)"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def find_person(engine: Engine, query: str) -> dict[str, Any] | None:
@@ -88,9 +76,30 @@ def _last_engagement(engine: Engine, person: dict[str, Any], as_of: datetime) ->
         row = conn.execute(query).first()
     if row is None:
         return "never engaged"
-    at = datetime.fromtimestamp(row.occurred_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    at = _when(row.occurred_ms)
     detail = f" ({row.detail})" if row.detail else ""
     return f"{ActivityKind.from_code(row.kind).value}{detail} in {row.platform} on {at}"
+
+
+def _when(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _show_mirrors(pairs: list[MirrorPair]) -> None:
+    """Each Salesforce copy and the HubSpot event it was paired with (counted once)."""
+    if not pairs:
+        console.print("  no Salesforce task taken as a copy of a HubSpot email event")
+        return
+    console.print(f"  {len(pairs)} Salesforce task(s) taken as copies of HubSpot email events:")
+    for m in pairs:
+        minutes = (m.copy_ms - m.twin_ms) / 60_000
+        console.print(
+            f"  - salesforce {m.copy_id} {m.copy_detail or ''!r} on {_when(m.copy_ms)}"
+            f" = hubspot {m.twin_id} {ActivityKind.from_code(m.twin_kind).value}"
+            f" {m.twin_detail or ''!r} on {_when(m.twin_ms)} ({minutes:+.0f} min)",
+            markup=False,
+            highlight=False,
+        )
 
 
 def _show(person: dict[str, Any], records: list[Any], where: str, exp: Explanation) -> None:
@@ -137,9 +146,5 @@ def explain_command(engine: Engine, rules: Rules, query: str, as_of: datetime) -
         return False
     exp = explain(snap.input, rules, as_of, index)
     _show(person, _records(engine, int(person["id"])), _last_engagement(engine, person, as_of), exp)
+    _show_mirrors(person_mirrors(engine, rules, int(person["id"])))
     return True
-
-
-AsOf = Annotated[
-    str | None, typer.Option("--as-of", help="Decide as of this instant (ISO date or datetime).")
-]

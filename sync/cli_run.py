@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine
@@ -25,12 +24,13 @@ from config.settings import Settings
 from connectors.base import ConfigurationError, ConnectorError, Platform, SetupItem, StopRun
 from sync.alerts import RecordLinks, make_alert_sender
 from sync.apply import AlertSender
+from sync.cli_options import console_for
 from sync.lock import SYNC_LOCK, StoreLock
 from sync.plan.model import Plan
 from sync.run import RunResult, build_connectors, close_all, explain_error, run_cycle, setup_all
 
-console = Console()
-err = Console(stderr=True)
+console = console_for()
+err = console_for(stderr=True)
 
 
 class CommandError(Exception):

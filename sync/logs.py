@@ -1,5 +1,11 @@
 """Logging for people (Rich, text) and for machines (one JSON object per line).
 
+Every log line goes to stderr: stdout is the command's result (``--json``
+documents, tables, CSV) and must stay parseable at any log level. On a
+terminal the text format is Rich's; anywhere else (a pipe, a file, a
+journal) it is one plain line per record, never wrapped, so a line is never
+cut mid-word by a console width.
+
 Secrets never reach a log: :func:`setup_logging` takes the configured secret
 values and a filter replaces any of them, wherever it appears in a message or
 its arguments, with ``**********`` before a handler sees the record.
@@ -14,9 +20,11 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from rich.console import Console
 from rich.logging import RichHandler
 
 MASK = "**********"
+PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _STANDARD = set(vars(logging.makeLogRecord({})))
 
 
@@ -73,7 +81,11 @@ def setup_logging(
     if fmt == "json":
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonFormatter())
+    elif sys.stderr.isatty():
+        console = Console(stderr=True)
+        handler = RichHandler(console=console, show_path=False, rich_tracebacks=False, markup=False)
     else:
-        handler = RichHandler(show_path=False, rich_tracebacks=False, markup=False)
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(PLAIN_FORMAT))
     handler.addFilter(RedactSecrets(secrets))
     root.addHandler(handler)

@@ -50,8 +50,8 @@ def build_connectors(
     """The configured platforms' connectors, built by their registered factories
     (``clock``: "now" for the connectors, when not the real clock — the sandbox's)."""
     configured = {
-        Platform.HUBSPOT: settings.hubspot.configured,
-        Platform.SALESFORCE: settings.salesforce.configured,
+        Platform.HUBSPOT: "hubspot" in settings.platforms and settings.hubspot.configured,
+        Platform.SALESFORCE: "salesforce" in settings.platforms and settings.salesforce.configured,
     }
     built: dict[Platform, Any] = {}
     for found in installed_connectors():

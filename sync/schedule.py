@@ -1,4 +1,4 @@
-"""When ``reengage serve`` runs next: every N minutes, or on a cron expression.
+"""When ``reengage serve`` runs next: every N minutes or seconds, or on a cron expression.
 
 Pure: the caller passes ``now`` (an aware datetime), so tests need no clock.
 
@@ -46,8 +46,9 @@ class Schedule:
 
     @classmethod
     def from_settings(cls, serve: ServeSettings) -> Schedule:
-        """The schedule ``REENGAGE_SERVE__CRON`` / ``__INTERVAL_MINUTES`` describe."""
-        return cls(interval=timedelta(minutes=serve.interval_minutes), cron=serve.cron)
+        """The schedule ``REENGAGE_SERVE__CRON`` / ``__INTERVAL_MINUTES`` /
+        ``__INTERVAL_SECONDS`` describe."""
+        return cls(interval=serve.interval, cron=serve.cron)
 
     def describe(self) -> str:
         if self.cron is not None:

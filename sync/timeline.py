@@ -1,30 +1,38 @@
 """One timeline across both platforms: the HubSpot email events Salesforce mirrors count once.
 
-The HubSpot–Salesforce integration copies some HubSpot marketing email events
-(sent, open, click) into Salesforce as closed Tasks (``"Email Opened: <name>"``,
-completed a few minutes after the event). The Salesforce connector reports
-such a task with the kind it mirrors and either ``mirror_of`` set or the
-subject in ``detail``; :func:`mirror_flags` turns both into one flag.
+The HubSpot–Salesforce integration copies HubSpot email events (sent, open,
+click) into Salesforce as closed email Tasks, a few minutes after the event.
+HubSpot documents *that* it does, not the wording: the subject may read
+``Email Sent: <name>``, ``Marketing Email: <name>``, ``Email: <name>`` or just
+the email's name. So a copy is recognised by what it is, never by its subject
+alone (SPEC §3).
 
-**Matching rule** (:func:`drop_mirrored`). A *mirror candidate* is a
-Salesforce activity so flagged; its *twins* are the same person's HubSpot
-activities of the same kind within ± ``window_ms``. Each twin absorbs at most
-one mirror and each mirror at most one twin: mirrors are taken in time order
-and each takes the earliest twin still free in its window (the classic greedy
-that finds the largest possible matching for windows of equal width; since the
-integration copies *after* the event, the earliest twin is also the likely
-original). An absorbed mirror is dropped. A mirror left without a twin stays:
-its HubSpot original may simply not have been read, and the one copy we hold
-still counts once. So one HubSpot open and two mirrored open tasks within the
-window make two opens: the integration copies an event once, so the second
-task stands for an event whose HubSpot side we do not hold.
+**Matching rule** (:func:`mirror_twins`). A *mirror candidate* is any
+Salesforce row of an email kind (sent, open, click: the connector maps every
+closed email Task, by ``TaskSubtype`` or ``Type``, to one of them), or one
+flagged as a copy (``mirror_of``, the subject pattern: further evidence). Its
+possible *twins* are the same person's HubSpot rows of an email kind within
+± ``window_ms`` (the task's completion time, else its creation time, against
+the event's). The kinds are not compared: a subject like ``Email: X`` does not
+say whether it copies a send, an open or a click. Pairing is one to one and
+nearest first: of all possible pairs, the closest in time is taken first, then
+the closest among those left, and so on (ties: the twin before the copy, since
+the integration copies after the event; then the earlier rows). A paired
+candidate is dropped; an unpaired one is real and stays: a sales rep's own
+email logged in Salesforce, or a copy whose HubSpot original was not read,
+counts once.
 
-**Vectorised.** Rows are sorted by (person, kind, time) and cut into clusters
-wherever two neighbours are more than a window apart (nothing can match
-across such a gap). Round ``r`` matches the ``r``-th mirror of every cluster
-at once, with ``np.searchsorted`` on a monotone (cluster, time) key; the number
-of rounds is the most mirrors one cluster holds (a handful), never the number
-of activities.
+**Vectorised.** Rows are sorted by (person, time) and cut into clusters
+wherever two neighbours are more than a window apart, with a monotone key that
+puts clusters more than a window apart (nothing can pair across a gap). Each
+round finds, with ``np.searchsorted``, every free candidate's nearest free
+twin and every free twin's nearest free candidate, and pairs those that chose
+each other. Such a mutually nearest pair is the closest pair left for both its
+rows, so the rounds take exactly the pairs the nearest-first order takes (the
+"locally dominant edge" form of the greedy matching); every round pairs at
+least the closest pair left, and a candidate with no twin in its window leaves
+the rounds at once. Rounds are few: as many as the longest chain of
+overlapping windows inside one person's hour, never the number of rows.
 """
 
 from __future__ import annotations
@@ -38,13 +46,16 @@ import numpy as np
 import numpy.typing as npt
 
 from config.rules import SalesforceSources
-from connectors.base import Activity, Platform, RecordRef
+from connectors.base import Activity, ActivityKind, Platform, RecordRef
 
 __all__ = [
+    "EMAIL_KINDS",
     "PLATFORM_CODES",
     "dedupe_activities",
     "drop_mirrored",
     "mirror_flags",
+    "mirror_pairs",
+    "mirror_twins",
 ]
 
 BoolArray = npt.NDArray[np.bool_]
@@ -52,6 +63,9 @@ IntArray = npt.NDArray[np.int64]
 
 PLATFORM_CODES: Mapping[Platform, int] = {Platform.HUBSPOT: 0, Platform.SALESFORCE: 1}
 """The integer codes :func:`drop_mirrored` reads in its ``platform`` column."""
+
+EMAIL_KINDS = (ActivityKind.EMAIL_SENT, ActivityKind.EMAIL_OPEN, ActivityKind.EMAIL_CLICK)
+"""The kinds an integration copy and its HubSpot twin may have (the kinds are not compared)."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
@@ -96,6 +110,61 @@ def _is_platform(platform: npt.NDArray[Any], which: Platform) -> BoolArray:
     return np.asarray(platform.astype(str) == which.value, dtype=bool)
 
 
+def _email_rows(kind: npt.NDArray[Any]) -> BoolArray:
+    """Rows of an email kind (sent, open, click), from kind codes or names."""
+    if np.issubdtype(kind.dtype, np.integer):
+        return np.isin(kind, [k.code for k in EMAIL_KINDS])
+    return np.isin(kind.astype(str), [k.value for k in EMAIL_KINDS])
+
+
+def mirror_twins(
+    person: npt.NDArray[Any],
+    platform: npt.NDArray[Any],
+    kind: npt.NDArray[Any],
+    at_ms: npt.NDArray[Any],
+    is_mirror: npt.NDArray[Any],
+    window_ms: int,
+) -> IntArray:
+    """For each row, the row of the HubSpot event it copies, or -1 (module docstring).
+
+    Args:
+        person: the person of each row (integer codes or keys).
+        platform: :data:`PLATFORM_CODES` values, or platform names.
+        kind: activity kind codes (``ActivityKind.code``) or names.
+        at_ms: occurrence time, epoch milliseconds.
+        is_mirror: further evidence that a row is a copy (:func:`mirror_flags`);
+            Salesforce rows of an email kind are candidates without it.
+        window_ms: how far apart a copy and its HubSpot twin may be.
+
+    Returns:
+        -1 for every row except the Salesforce copies paired with a twin, which
+        hold the index of that twin.
+    """
+    n = len(person)
+    if not all(len(col) == n for col in (platform, kind, at_ms, is_mirror)):
+        raise ValueError("mirror_twins: every column must have the same length")
+    if window_ms < 0:
+        raise ValueError("mirror_twins: window_ms must not be negative")
+    twin_of: IntArray = np.full(n, -1, dtype=np.int64)
+    email = _email_rows(np.asarray(kind))
+    twin = _is_platform(platform, Platform.HUBSPOT) & email
+    mirror = _is_platform(platform, Platform.SALESFORCE) & (email | np.asarray(is_mirror, bool))
+    if not mirror.any() or not twin.any():
+        return twin_of
+    rows = np.flatnonzero(twin | mirror)
+    # a flagged row of another kind pairs only with its own kind: its family is its kind
+    family = np.where(email[rows], -1, _codes(np.asarray(kind)[rows]))
+    p, k = _codes(np.asarray(person)[rows]), _codes(np.asarray(kind)[rows])
+    t = np.asarray(at_ms[rows], dtype=np.int64)
+    flagged = np.asarray(is_mirror, bool)[rows]  # ties: flagged copies pair first
+    order = np.lexsort((~flagged, k, t, family, p))
+    rows, p, family, t = rows[order], p[order], family[order], t[order]
+    key = _cluster_key(p, family, t, window_ms)
+    mirrors, twins = _pair(key, np.flatnonzero(mirror[rows]), np.flatnonzero(twin[rows]), window_ms)
+    twin_of[rows[mirrors]] = rows[twins]
+    return twin_of
+
+
 def drop_mirrored(
     person: npt.NDArray[Any],
     platform: npt.NDArray[Any],
@@ -104,92 +173,63 @@ def drop_mirrored(
     is_mirror: npt.NDArray[Any],
     window_ms: int,
 ) -> BoolArray:
-    """The keep-mask of a timeline once Salesforce copies of HubSpot events are matched away.
-
-    Args:
-        person: the person of each row (integer codes or keys).
-        platform: :data:`PLATFORM_CODES` values, or platform names.
-        kind: activity kind codes (``ActivityKind.code``) or names.
-        at_ms: occurrence time, epoch milliseconds.
-        is_mirror: the row is a mirror candidate (:func:`mirror_flags`); only
-            Salesforce rows count.
-        window_ms: how far apart a mirror and its HubSpot twin may be.
-
-    Returns:
-        True for every row to keep; False only for absorbed mirrors.
-    """
-    n = len(person)
-    if not all(len(col) == n for col in (platform, kind, at_ms, is_mirror)):
-        raise ValueError("drop_mirrored: every column must have the same length")
-    if window_ms < 0:
-        raise ValueError("drop_mirrored: window_ms must not be negative")
-    keep: BoolArray = np.ones(n, dtype=bool)
-    twin = _is_platform(platform, Platform.HUBSPOT)
-    mirror = np.asarray(is_mirror, dtype=bool) & _is_platform(platform, Platform.SALESFORCE)
-    rows = np.flatnonzero(twin | mirror)
-    if not mirror.any() or not twin.any():
-        return keep
-    p, k = _codes(person[rows]), _codes(kind[rows])
-    t = np.asarray(at_ms[rows], dtype=np.int64)
-    order = np.lexsort((t, k, p))
-    rows, p, k, t = rows[order], p[order], k[order], t[order]
-    absorbed = _match(_cluster_key(p, k, t, window_ms), twin[rows], mirror[rows], window_ms)
-    keep[rows[absorbed]] = False
+    """The keep-mask of a timeline: False only for the copies :func:`mirror_twins` pairs."""
+    keep: BoolArray = mirror_twins(person, platform, kind, at_ms, is_mirror, window_ms) < 0
     return keep
 
 
-def _cluster_key(p: IntArray, k: IntArray, t: IntArray, window: int) -> tuple[IntArray, IntArray]:
-    """Cluster ids and a key that is monotone over the sorted rows and keeps in-cluster gaps.
-
-    Clusters are separated by more than ``window`` in the key, so a window
-    around a row never reaches into a neighbouring cluster.
-    """
+def _cluster_key(p: IntArray, f: IntArray, t: IntArray, window: int) -> IntArray:
+    """A key monotone over the sorted rows that keeps in-cluster gaps and puts clusters
+    (same person and family, no gap over ``window``) more than ``window`` apart."""
     gap = np.diff(t)
     new = np.ones(len(t), dtype=bool)
-    new[1:] = (p[1:] != p[:-1]) | (k[1:] != k[:-1]) | (gap > window)
-    cluster = np.cumsum(new) - 1
+    new[1:] = (p[1:] != p[:-1]) | (f[1:] != f[:-1]) | (gap > window)
     step = np.zeros(len(t), dtype=np.int64)
     step[1:] = np.where(new[1:], window + 1, gap)
-    return cluster, np.cumsum(step)
+    return np.cumsum(step)
 
 
-def _match(
-    keyed: tuple[IntArray, IntArray], twin: BoolArray, mirror: BoolArray, window: int
-) -> BoolArray:
-    """Greedy matching, one mirror per cluster per round, in time order (module docstring)."""
-    cluster, key = keyed
-    m = len(key)
-    absorbed = np.zeros(m, dtype=bool)
-    free = twin.copy()
-    mirror_rows = np.flatnonzero(mirror)
-    # rank of each mirror inside its cluster: 0 for the first, 1 for the second...
-    first_of_cluster = np.searchsorted(cluster[mirror_rows], cluster[mirror_rows], side="left")
-    rank = np.arange(len(mirror_rows)) - first_of_cluster
-    positions = np.arange(m)
-    for r in range(int(rank.max()) + 1 if len(rank) else 0):
-        rows = mirror_rows[rank == r]
-        next_free = np.minimum.accumulate(np.where(free, positions, m)[::-1])[::-1]
-        start = np.searchsorted(key, key[rows] - window, side="left")
-        cand = next_free[start]
-        ok = cand < m
-        cand_safe = np.where(ok, cand, 0)
-        ok &= (cluster[cand_safe] == cluster[rows]) & (key[cand_safe] <= key[rows] + window)
-        absorbed[rows[ok]] = True
-        free[cand_safe[ok]] = False
-    return absorbed
+def _nearest(src: IntArray, dst: IntArray, window: int) -> IntArray:
+    """For each key in ``src``, the index of the nearest key in sorted ``dst`` within
+    ``window`` (-1 if none); ties go to the earlier side, then the first equal key."""
+    after = np.searchsorted(dst, src, side="left")  # first dst key >= src key
+    before = after - 1  # last dst key < src key...
+    has_before, has_after = before >= 0, after < len(dst)
+    d_before = np.where(has_before, src - dst[np.maximum(before, 0)], window + 1)
+    d_after = np.where(has_after, dst[np.minimum(after, len(dst) - 1)] - src, window + 1)
+    # ...and the first of the keys equal to it, so that both sides break ties alike
+    first_before = np.searchsorted(dst, dst[np.maximum(before, 0)], side="left")
+    pick = np.where(d_before <= d_after, first_before, after)
+    return np.where(np.minimum(d_before, d_after) <= window, pick, -1)
 
 
-def dedupe_activities(
-    activities: Sequence[Activity],
-    person_of: Mapping[RecordRef, str],
-    sources: SalesforceSources,
-) -> list[Activity]:
-    """:func:`drop_mirrored` for activity objects (tests, small runs, ``explain``).
+def _pair(
+    key: IntArray, mirrors: IntArray, twins: IntArray, window: int
+) -> tuple[IntArray, IntArray]:
+    """Nearest-first one-to-one pairs (positions into ``key``), by mutually nearest rounds."""
+    got_m: list[IntArray] = []
+    got_t: list[IntArray] = []
+    while len(mirrors) and len(twins):
+        choice = _nearest(key[mirrors], key[twins], window)
+        mirrors, choice = mirrors[choice >= 0], choice[choice >= 0]  # no twin: never will be
+        if not len(mirrors):
+            break
+        back = _nearest(key[twins], key[mirrors], window)
+        mutual = back[choice] == np.arange(len(mirrors))
+        got_m.append(mirrors[mutual])
+        got_t.append(twins[choice[mutual]])
+        mirrors = mirrors[~mutual]
+        twins = np.delete(twins, choice[mutual])
+    if not got_m:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(got_m), np.concatenate(got_t)
 
-    Activities whose record has no person cannot have a twin and are all kept.
-    """
-    if not activities:
-        return []
+
+def _columns(
+    activities: Sequence[Activity], person_of: Mapping[RecordRef, str], sources: SalesforceSources
+) -> IntArray:
+    """:func:`mirror_twins` over activity objects; activities whose record has no person
+    cannot have a twin (each gets a person of its own)."""
     keys = [person_of.get(a.record) for a in activities]
     person = np.array([key if key is not None else f"\0{i}" for i, key in enumerate(keys)])
     platform = np.array([PLATFORM_CODES[a.platform] for a in activities], dtype=np.int64)
@@ -201,5 +241,28 @@ def dedupe_activities(
         [a.mirror_of for a in activities],
     )
     window_ms = sources.mirror_window_minutes * 60_000
-    keep = drop_mirrored(person, platform, kind, at_ms, flags, window_ms)
-    return [a for a, kept in zip(activities, keep, strict=True) if kept]
+    return mirror_twins(person, platform, kind, at_ms, flags, window_ms)
+
+
+def mirror_pairs(
+    activities: Sequence[Activity],
+    person_of: Mapping[RecordRef, str],
+    sources: SalesforceSources,
+) -> list[tuple[Activity, Activity]]:
+    """(Salesforce copy, the HubSpot event it copies) for every copy recognised (``explain``)."""
+    if not activities:
+        return []
+    twin_of = _columns(activities, person_of, sources)
+    return [(activities[i], activities[j]) for i, j in enumerate(twin_of.tolist()) if j >= 0]
+
+
+def dedupe_activities(
+    activities: Sequence[Activity],
+    person_of: Mapping[RecordRef, str],
+    sources: SalesforceSources,
+) -> list[Activity]:
+    """:func:`drop_mirrored` for activity objects (tests, small runs, ``explain``)."""
+    if not activities:
+        return []
+    twin_of = _columns(activities, person_of, sources)
+    return [a for a, twin in zip(activities, twin_of.tolist(), strict=True) if twin < 0]

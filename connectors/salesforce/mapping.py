@@ -30,6 +30,8 @@ from connectors.timeparse import parse_date, parse_instant
 
 SF = Platform.SALESFORCE
 MIRROR_OF = "hubspot_email_event"
+"""``Activity.mirror_of`` of a task that may copy a HubSpot email event (a candidate)."""
+_EMAIL_KINDS = (ActivityKind.EMAIL_SENT, ActivityKind.EMAIL_OPEN, ActivityKind.EMAIL_CLICK)
 _PREFIX_TYPES = {"00Q": RecordType.SALESFORCE_LEAD, "003": RecordType.SALESFORCE_CONTACT}
 
 
@@ -93,6 +95,14 @@ def _mirror_kind(matched: str) -> ActivityKind:
     return ActivityKind.EMAIL_SENT
 
 
+def is_email_task(row: Mapping[str, Any], sources: SalesforceSources) -> bool:
+    """A Task that records an email, by ``TaskSubtype`` (Email, ListEmail) or ``Type``."""
+    return (
+        row.get("TaskSubtype") in sources.email_task_subtypes
+        or row.get("Type") in sources.email_task_types
+    )
+
+
 def task_kind(row: Mapping[str, Any], sources: SalesforceSources) -> ActivityKind:
     subtype, kind = row.get("TaskSubtype"), row.get("Type")
     if subtype in sources.email_task_subtypes:
@@ -101,27 +111,39 @@ def task_kind(row: Mapping[str, Any], sources: SalesforceSources) -> ActivityKin
         if row.get("CallDisposition") in sources.call_connected_dispositions:
             return ActivityKind.CALL_CONNECTED
         return ActivityKind.CALL_ATTEMPT
-    return ActivityKind.TASK
+    return ActivityKind.EMAIL_SENT if kind in sources.email_task_types else ActivityKind.TASK
 
 
 def task_activity(row: Mapping[str, Any], rules: ActivityRules) -> Activity | None:
-    """A closed Task as its activity; open tasks are not activity (None)."""
+    """A closed Task as its activity; open tasks are not activity (None).
+
+    A closed email task (by subtype or type) or one whose subject reads like the
+    integration's may be the HubSpot–Salesforce integration's copy of a HubSpot
+    email event: it is marked ``mirror_of`` and timed at its completion, else its
+    creation (``ActivityDate`` is a day, too coarse to pair it with its event).
+    Whether it is a copy is for :mod:`sync.timeline` to decide, by pairing it
+    with the person's HubSpot event; its subject only names the kind when it
+    says (``Email Opened: X`` is an open), else it is a send.
+    """
     ref = who_ref(_text(row, "WhoId"))
     if ref is None or not row.get("IsClosed"):
         return None
-    when = parse_instant(row.get("CompletedDateTime") or row.get("ActivityDate"))
-    when = when or parse_instant(row.get("CreatedDate"))
-    if when is None:
-        return None
     subject = _text(row, "Subject") or ""
     matched = rules.mirror.match(subject)
+    candidate = bool(matched) or is_email_task(row, rules.sources)
+    due = None if candidate else row.get("ActivityDate")
+    when = parse_instant(row.get("CompletedDateTime") or due) or parse_instant(
+        row.get("CreatedDate")
+    )
+    if when is None:
+        return None
     detail: str | None = subject or None
-    mirror_of: str | None = None
     if matched:
-        kind, mirror_of = _mirror_kind(matched.group(0)), MIRROR_OF
+        kind = _mirror_kind(matched.group(0))
         detail = subject[matched.end() :].strip() or subject
     else:
         kind = task_kind(row, rules.sources)
+    mirror_of = MIRROR_OF if candidate and kind in _EMAIL_KINDS else None
     return Activity(
         SF, f"task:{row['Id']}", ref, kind, when, detail, mirror_of, bool(row.get("IsDeleted"))
     )

@@ -28,12 +28,18 @@ from sync.report.kpis import (
 from sync.report.lift import lift_table
 from sync.report.load import StoreColumns, load_columns
 from sync.report.model import Cell, Col, Report, ReportTable
-from sync.report.wins import wins_table
+from sync.report.wins import WON_SHARE_LABEL, wins_table, won_share_note
 from sync.store.schema import runs
 from sync.store.snapshot import load_snapshot
 
+TASKS_NOTE = (
+    "Call tasks created: the call tasks reengage created on HubSpot and Salesforce in the "
+    "period, dated when the platform accepted them."
+)
 
-def _overview(tables: dict[str, ReportTable]) -> ReportTable:
+
+def _overview(tables: dict[str, ReportTable], rules: Rules) -> ReportTable:
+    """The headline figures, with footnotes defining the ones that read alike."""
     react, rep, won = tables["reactivation"], tables["repurchase"], tables["won_deals"]
     tasks = sum(int(v or 0) for v in tables["outreach"].column("tasks_created"))
     cols: list[Col] = [
@@ -41,7 +47,7 @@ def _overview(tables: dict[str, ReportTable]) -> ReportTable:
         Col("reactivated", "Reactivated in period", "int"),
         Col("reactivation_rate", "Reactivation rate", "rate"),
         Col("repurchase_rate", "Customer re-purchase rate", "rate"),
-        Col("won_from_dormant_share", "Won deals from dormant persons", "rate"),
+        Col("won_from_dormant_share", WON_SHARE_LABEL, "rate"),
         Col("tasks_created", "Call tasks created", "int"),
     ]
     values: list[Cell] = [
@@ -60,7 +66,10 @@ def _overview(tables: dict[str, ReportTable]) -> ReportTable:
             Col("lift_ci_high", "Lift 95% CI high", "diff"),
         ]
         values += [lift.value("lift"), lift.value("ci_low"), lift.value("ci_high")]
-    return ReportTable("overview", "Headline", tuple(cols), (tuple(values),), transpose=True)
+    note = f"{won_share_note(rules.dormancy.recent_days)} {TASKS_NOTE}"
+    return ReportTable(
+        "overview", "Headline", tuple(cols), (tuple(values),), note=note, transpose=True
+    )
 
 
 def compute_report(
@@ -71,7 +80,7 @@ def compute_report(
     tables: dict[str, ReportTable] = {
         "reactivation": reactivation_table(cols, rules, lo, hi),
         "repurchase": repurchase_table(cols, rules, lo, hi),
-        "funnel": funnel_table(cols, lo, hi),
+        "funnel": funnel_table(cols, rules, lo, hi),
         "weekly": weekly_table(cols, lo, hi),
         "outreach": outreach_table(cols, lo, hi),
         "won_deals": wins_table(cols, rules, lo, hi),
@@ -81,7 +90,7 @@ def compute_report(
         tables["lift"] = lift
     tables["identity_issues"] = issues_table(cols.issues)
     tables["parked_operations"] = parked_table(cols.parked)
-    ordered = (_overview(tables), *tables.values())
+    ordered = (_overview(tables, rules), *tables.values())
     return Report(start, end, generated_at, ordered)
 
 

@@ -70,10 +70,21 @@ def won_persons(cols: StoreColumns, lo: int, hi: int) -> npt.NDArray[np.int64]:
     return np.unique(cols.deal_person[won])
 
 
+def customers_in(cols: StoreColumns, cohort: Cohort, rules: Rules) -> npt.NDArray[np.bool_]:
+    """Which cohort members were customers at its instant: recorded in the customer segment,
+    or with a won deal closed before it (SPEC: a customer has at least one won deal). The
+    deals decide even where no segment was recorded (a store whose history starts later,
+    a renamed segment), so a dormant customer's new win is never lost for want of a label."""
+    earlier = cols.deal_won & (cols.deal_closed >= 0) & (cols.deal_closed < cohort.at)
+    by_deal = np.isin(cohort.person, cols.deal_person[earlier])
+    out: npt.NDArray[np.bool_] = (cohort.segment == rules.segments.customer) | by_deal
+    return out
+
+
 def repurchase_table(cols: StoreColumns, rules: Rules, start: int, end: int) -> ReportTable:
     """Dormant customers (at the start) with a new won deal closed in the period."""
     cohort = dormant_at(cols, start)
-    customers = cohort.person[cohort.segment == rules.segments.customer]
+    customers = cohort.person[customers_in(cols, cohort, rules)]
     bought = np.isin(customers, won_persons(cols, start, end))
     n, k = len(customers), int(bought.sum())
     return ReportTable(
@@ -85,6 +96,8 @@ def repurchase_table(cols: StoreColumns, rules: Rules, start: int, end: int) -> 
             Col("rate", "Re-purchase rate", "rate"),
         ),
         ((n, k, ratio(k, n)),),
+        note="Customers (a won deal before the period) dormant at its start; a re-purchase is "
+        "a new deal of theirs won and closed in the period.",
     )
 
 

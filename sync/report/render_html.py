@@ -87,7 +87,8 @@ def _cards(table: ReportTable) -> str:
             f'<div class="card"><div class="label">{escape(col.label)}</div>'
             f'<div class="value">{_span(table, col.name, "")}</div>{extra}</div>'
         )
-    return f'<div class="cards" id="headline">{"".join(cards)}</div>'
+    note = f'<p class="note">{escape(table.note)}</p>' if table.note else ""
+    return f'<div class="cards" id="headline">{"".join(cards)}</div>{note}'
 
 
 def _charts(report: Report) -> str:

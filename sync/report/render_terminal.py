@@ -15,7 +15,13 @@ from sync.report.model import Report, ReportTable, display
 
 def _rich_table(table: ReportTable) -> Table:
     if table.transpose:
-        out = Table(title=table.title, title_justify="left", show_header=False)
+        out = Table(
+            title=table.title,
+            title_justify="left",
+            show_header=False,
+            caption=table.note,
+            caption_justify="left",
+        )
         out.add_column("metric", style="bold")
         out.add_column("value", justify="right")
         for k, col in enumerate(table.columns):

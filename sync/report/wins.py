@@ -24,6 +24,27 @@ from sync.report.load import NONE, StoreColumns
 from sync.report.model import Cell, Col, ReportTable
 
 I64 = npt.NDArray[np.int64]
+B = npt.NDArray[np.bool_]
+WON_SHARE_LABEL = "Won deals from dormant persons"
+
+
+def won_share_note(recent_days: int) -> str:
+    """The share's footnote: what it counts, and why it is at least the funnel's won stage."""
+    return (
+        f"{WON_SHARE_LABEL}: of the deals won and closed in the period, those with a linked "
+        f"person in a dormancy episode at the deal's creation (a deal opened in dormancy ends "
+        f"it) or out of one for less than {recent_days} days. It counts deals, of any person "
+        "dormant then, reactivated or not, so it includes every win of the funnel's won stage."
+    )
+
+
+def from_dormancy(created: I64, ep_start: I64, ep_end: I64, recent_ms: int) -> B:
+    """Which deals (created at ``created``) came from the episode on the same row: it had
+    started by the creation and was still open then or had ended less than ``recent_ms``
+    before. The one rule of "from a dormant person", shared with the funnel's won stage so
+    that the funnel never counts a win the share leaves out."""
+    out: B = (ep_start <= created) & ((ep_end == NONE) | (ep_end >= created - recent_ms))
+    return out
 
 
 def _pairs(sorted_person: I64, person: I64) -> tuple[I64, I64]:
@@ -52,8 +73,7 @@ def dormant_days_per_deal(cols: StoreColumns, rules: Rules, start: int, end: int
         cols.deal_created[link] >= 0, cols.deal_created[link], cols.deal_closed[link]
     )
     ep_end = cols.ep_end[ep]
-    recent = rules.dormancy.recent_days * DAY_MS
-    ok = (cols.ep_start[ep] <= created) & ((ep_end == NONE) | (ep_end >= created - recent))
+    ok = from_dormancy(created, cols.ep_start[ep], ep_end, rules.dormancy.recent_days * DAY_MS)
     until = np.where((ep_end == NONE) | (ep_end > created), created, ep_end)
     np.maximum.at(out, which[rows[ok]], (until - cols.ep_start[ep])[ok])
     return out
@@ -66,7 +86,7 @@ def wins_table(cols: StoreColumns, rules: Rules, start: int, end: int) -> Report
     row: tuple[Cell, ...] = (n, k, ratio(k, n), median_days(dormant[dormant >= 0]))
     return ReportTable(
         "won_deals",
-        "Won deals from dormant persons",
+        WON_SHARE_LABEL,
         (
             Col("won_deals", "Won deals closed in period", "int"),
             Col("from_dormant", "Whose person had been dormant", "int"),
@@ -74,6 +94,5 @@ def wins_table(cols: StoreColumns, rules: Rules, start: int, end: int) -> Report
             Col("median_dormant_days", "Median days dormant", "days"),
         ),
         (row,),
-        note=f"A deal counts when a linked person was in a dormancy episode at its creation or "
-        f"had left one less than {rules.dormancy.recent_days} days before.",
+        note=won_share_note(rules.dormancy.recent_days),
     )

@@ -6,8 +6,10 @@ turned into numpy arrays without a Python loop per row:
 * activities reach their person through their platform record (merged-away ids
   have placeholder records pointing at the survivor's person) or, for HubSpot
   marketing email events known only by address, through the person's email;
-* the integration's Salesforce copies of HubSpot email events are dropped where
-  their HubSpot twin is present (:func:`sync.timeline.drop_mirrored`);
+* the integration's Salesforce copies of HubSpot email events (any closed
+  Salesforce email task, whatever its subject) are dropped where their HubSpot
+  twin is present within the window (:func:`sync.timeline.drop_mirrored`); an
+  unpaired one is real; :func:`person_mirrors` lists one person's pairs;
 * a deal linked to several records of one person counts once for that person.
 """
 
@@ -28,7 +30,7 @@ from sync.engine import EngineInput
 from sync.engine.codes import DealCode
 from sync.store.columns import read_arrow
 from sync.store.schema import activities, deal_records, deals, persons, platform_records
-from sync.timeline import PLATFORM_CODES, drop_mirrored, mirror_flags
+from sync.timeline import PLATFORM_CODES, drop_mirrored, mirror_flags, mirror_twins
 
 _DEAL_CODES = {s.value: int(DealCode[s.name]) for s in DealStatus}
 HUBSPOT, SALESFORCE = PLATFORM_CODES[Platform.HUBSPOT], PLATFORM_CODES[Platform.SALESFORCE]
@@ -64,9 +66,9 @@ def _persons(engine: Engine) -> pa.Table:
     return read_arrow(engine, query)
 
 
-def _activity_query() -> Any:
+def _activity_query(*extra: Any) -> Any:
     a, r, p = activities, platform_records, persons
-    cols = (a.c.platform, a.c.kind, a.c.occurred_ms, a.c.detail, a.c.is_mirror)
+    cols = (a.c.platform, a.c.kind, a.c.occurred_ms, a.c.detail, a.c.is_mirror, *extra)
     by_record = (
         select(r.c.person_id, *cols)
         .join(r, and_(r.c.record_type == a.c.record_type, r.c.record_id == a.c.record_id))
@@ -151,6 +153,53 @@ def load_snapshot(engine: Engine, rules: Rules) -> Snapshot:
         activities_read=len(keep),
         mirrors_dropped=int((~keep).sum()),
     )
+
+
+@dataclass(frozen=True)
+class MirrorPair:
+    """A Salesforce task taken as the integration's copy, and the HubSpot event it copies."""
+
+    copy_id: str
+    copy_ms: int
+    copy_detail: str | None
+    twin_id: str
+    twin_ms: int
+    twin_kind: int
+    twin_detail: str | None
+
+
+def person_mirrors(engine: Engine, rules: Rules, person_id: int) -> list[MirrorPair]:
+    """One person's copies and their twins, paired as :func:`load_snapshot` pairs them
+    (pairs never cross persons, so one person's rows give the same pairs)."""
+    sub = _activity_query(activities.c.activity_id).subquery()
+    acts = read_arrow(engine, select(sub).where(sub.c.person_id == person_id))
+    if not acts.num_rows:
+        return []
+    platform = np.where(
+        pc.equal(acts.column("platform"), Platform.HUBSPOT.value), HUBSPOT, SALESFORCE
+    )
+    twin_of = mirror_twins(
+        np.zeros(acts.num_rows, dtype=np.int64),
+        platform,
+        acts.column("kind").to_numpy().astype(np.int64),
+        acts.column("occurred_ms").to_numpy().astype(np.int64),
+        _mirror_flags(acts, rules) & (platform == SALESFORCE),
+        rules.sources.salesforce.mirror_window_minutes * 60_000,
+    )
+    rows = acts.select(["activity_id", "occurred_ms", "detail", "kind"]).to_pylist()
+    pairs = [
+        MirrorPair(
+            c["activity_id"],
+            c["occurred_ms"],
+            c["detail"],
+            t["activity_id"],
+            t["occurred_ms"],
+            t["kind"],
+            t["detail"],
+        )
+        for c, t in ((rows[i], rows[j]) for i, j in enumerate(twin_of.tolist()) if j >= 0)
+    ]
+    return sorted(pairs, key=lambda m: m.copy_ms)
 
 
 def _fill(column: pa.ChunkedArray) -> npt.NDArray[np.int64]:

@@ -158,3 +158,34 @@ def test_username_password_needs_the_connected_app(monkeypatch: pytest.MonkeyPat
     with pytest.raises(SettingsError, match="CONSUMER_KEY") as info:
         load_settings()
     assert "pw-secret" not in str(info.value)
+
+
+def test_serve_interval_in_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
+
+    assert load_settings().serve.interval == timedelta(minutes=60)
+    monkeypatch.setenv("REENGAGE_SERVE__INTERVAL_MINUTES", "5")
+    assert load_settings().serve.interval == timedelta(minutes=5)
+    monkeypatch.delenv("REENGAGE_SERVE__INTERVAL_MINUTES")
+    monkeypatch.setenv("REENGAGE_SERVE__INTERVAL_SECONDS", "15")
+    assert load_settings().serve.interval == timedelta(seconds=15)
+
+
+@pytest.mark.parametrize("seconds", ["9", "0", "-15", "fifteen"])
+def test_serve_interval_seconds_is_ten_at_least(
+    monkeypatch: pytest.MonkeyPatch, seconds: str
+) -> None:
+    monkeypatch.setenv("REENGAGE_SERVE__INTERVAL_SECONDS", seconds)
+    with pytest.raises(SettingsError, match="REENGAGE_SERVE__INTERVAL_SECONDS"):
+        load_settings()
+
+
+def test_serve_interval_in_minutes_and_seconds_is_an_error_naming_both(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("REENGAGE_SERVE__INTERVAL_MINUTES", "60")  # even at its default value
+    monkeypatch.setenv("REENGAGE_SERVE__INTERVAL_SECONDS", "15")
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert "REENGAGE_SERVE__INTERVAL_MINUTES" in str(info.value)
+    assert "REENGAGE_SERVE__INTERVAL_SECONDS" in str(info.value)

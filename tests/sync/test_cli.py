@@ -48,7 +48,10 @@ def test_config_check_masks_every_secret(monkeypatch: pytest.MonkeyPatch) -> Non
     assert shown["rules"]["lead_days"] == 90
 
 
-def test_config_check_with_defaults() -> None:
+def test_config_check_with_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every default holds once the one platform chosen has its credential."""
+    monkeypatch.setenv("REENGAGE_PLATFORMS", "hubspot")
+    monkeypatch.setenv("REENGAGE_HUBSPOT__ACCESS_TOKEN", "pat-na1-test")
     result = runner.invoke(app, ["config", "check"])
     assert result.exit_code == 0, result.output
     assert "configuration OK" in result.stdout

@@ -27,6 +27,8 @@ def store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
             monkeypatch.delenv(key)
     url = f"sqlite:///{tmp_path}/store.db"
     monkeypatch.setenv("REENGAGE_DATABASE_URL", url)
+    monkeypatch.setenv("REENGAGE_PLATFORMS", "hubspot")  # configured, never reached here
+    monkeypatch.setenv("REENGAGE_HUBSPOT__ACCESS_TOKEN", "pat-na1-test")
     return url
 
 

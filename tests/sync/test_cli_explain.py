@@ -36,6 +36,13 @@ def test_explains_by_email(stored: None) -> None:
     assert "high_score_dormant" in out and "immediate_call" in out
     assert "email_click (Email Clicked: Dec news) in salesforce" in out
     assert "dormant days 150" in out
+    # the open mirrored 3 minutes later is shown with its twin; the click without one is real
+    assert "1 Salesforce task(s) taken as copies of HubSpot email events" in out
+    assert (
+        "salesforce 00T1 'Email Opened: Nov news'" in out
+        and "= hubspot ev1 email_open 'Nov news'" in out
+    )
+    assert "(+3 min)" in out and "00T2" not in out.split("taken as copies")[1]
 
 
 def test_explains_by_record_id_with_score_parts(stored: None) -> None:
@@ -43,6 +50,7 @@ def test_explains_by_record_id_with_score_parts(stored: None) -> None:
     assert result.exit_code == 0, result.output
     assert "status reactivated" in result.stdout
     assert "reactivation score 7.8" in result.stdout
+    assert "no Salesforce task taken as a copy" in result.stdout
 
 
 def test_unknown_person_and_bad_date(stored: None) -> None:

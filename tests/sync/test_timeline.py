@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -9,15 +10,24 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
-from config.rules import SalesforceSources
+from config.rules import SalesforceSources, load_rules
 from connectors.base import Activity, ActivityKind, Platform, RecordRef, RecordType
-from sync.timeline import PLATFORM_CODES, dedupe_activities, drop_mirrored, mirror_flags
+from sync.timeline import (
+    PLATFORM_CODES,
+    dedupe_activities,
+    drop_mirrored,
+    mirror_flags,
+    mirror_pairs,
+    mirror_twins,
+)
 
 MIN = 60_000
 WINDOW = 10 * MIN
 OPEN = ActivityKind.EMAIL_OPEN.code
 CLICK = ActivityKind.EMAIL_CLICK.code
+CALL = ActivityKind.CALL_ATTEMPT.code
 HS = PLATFORM_CODES[Platform.HUBSPOT]
 SF = PLATFORM_CODES[Platform.SALESFORCE]
 
@@ -68,14 +78,16 @@ CASES = [
     ([hs(0), mirror(-30)], [True, True]),
     ([mirror(3)], [True]),
     ([mirror(3), mirror(5)], [True, True]),
-    ([hs(0), sf(3)], [True, True]),
-    ([hs(0, kind=CLICK), mirror(3, kind=OPEN)], [True, True]),
+    ([hs(0), sf(3)], [True, False]),
+    ([hs(0), sf(3, kind=CALL)], [True, True]),
+    ([hs(0, kind=CLICK), mirror(3, kind=OPEN)], [True, False]),
+    ([hs(0, kind=CALL), mirror(3)], [True, True]),
     ([hs(0, person=1), mirror(3, person=2)], [True, True]),
     ([Row(1, SF, OPEN, 0, mirror=False), Row(1, SF, OPEN, 2, mirror=True)], [True, True]),
     ([Row(1, HS, OPEN, 0, mirror=True), Row(1, HS, OPEN, 2, mirror=True)], [True, True]),
-    # greedy in time order takes the earliest free twin, which leaves the later
-    # twin for the later mirror: both copies are absorbed
-    ([hs(0), mirror(9), hs(10), mirror(19)], [True, False, True, False]),
+    # nearest first, not the largest matching: the copy at 9 is 1 minute from the
+    # send at 10, so the copy at 19 (19 from the send at 0) is left real
+    ([hs(0), mirror(9), hs(10), mirror(19)], [True, False, True, True]),
     ([hs(0), hs(3), mirror(2), mirror(5)], [True, True, False, False]),
     ([hs(0), mirror(3), hs(100), mirror(103)], [True, False, True, False]),
 ]
@@ -90,12 +102,14 @@ IDS = [
     "far-outside-window-kept",
     "mirror-without-twin-kept",
     "two-mirrors-without-twin-kept",
-    "unflagged-salesforce-task-kept",
+    "unflagged-salesforce-email-is-a-candidate",
+    "salesforce-call-is-no-candidate",
+    "any-email-kind-is-a-twin",
     "other-kind-is-no-twin",
     "other-person-is-no-twin",
     "unflagged-salesforce-is-no-twin",
     "hubspot-rows-are-never-mirrors",
-    "chain-matched-without-losing-a-pair",
+    "nearest-first",
     "interleaved-opens",
     "separate-clusters",
 ]
@@ -104,6 +118,20 @@ IDS = [
 @pytest.mark.parametrize(("rows", "expected"), CASES, ids=IDS)
 def test_drop_mirrored(rows: list[Row], expected: list[bool]) -> None:
     assert keep(rows) == expected
+
+
+@pytest.mark.parametrize(
+    ("rows", "pairs"),
+    [
+        ([hs(0), mirror(6), hs(10)], {1: 2}),
+        ([hs(0), mirror(5), hs(10)], {1: 0}),
+        ([mirror(0), hs(5), mirror(10)], {0: 1}),
+        ([hs(0), mirror(3, kind=CLICK), hs(2, kind=CLICK)], {1: 2}),
+    ],
+    ids=["nearest-twin", "tie-to-the-twin-before", "tie-to-the-earlier-copy", "any-kind-nearest"],
+)
+def test_which_twin_a_copy_takes(rows: list[Row], pairs: dict[int, int]) -> None:
+    assert _pairs(rows) == pairs
 
 
 def test_zero_window_matches_only_the_same_instant() -> None:
@@ -154,37 +182,39 @@ def test_kept_rows_do_not_depend_on_input_order(rows: list[Row], order: object) 
     assert kept == kept_shuffled
 
 
-def _max_matching(rows: list[Row]) -> int:
-    """Brute-force maximum matching (augmenting paths), the oracle for the greedy."""
-    twins = [i for i, r in enumerate(rows) if r.platform == HS]
-    mirrors = [i for i, r in enumerate(rows) if r.platform == SF and r.mirror]
-    owner: dict[int, int] = {}
-
-    def fits(m: int, t: int) -> bool:
-        a, b = rows[m], rows[t]
-        return (a.person, a.kind) == (b.person, b.kind) and abs(a.minute - b.minute) * MIN <= WINDOW
-
-    def augment(m: int, seen: set[int]) -> bool:
-        for t in twins:
-            if t not in seen and fits(m, t):
-                seen.add(t)
-                if t not in owner or augment(owner[t], seen):
-                    owner[t] = m
-                    return True
-        return False
-
-    return sum(augment(m, set()) for m in mirrors)
+def _pairs(rows: list[Row]) -> dict[int, int]:
+    """Copy row -> twin row, as :func:`mirror_twins` pairs them."""
+    twin_of = mirror_twins(
+        np.array([r.person for r in rows], dtype=np.int64),
+        np.array([r.platform for r in rows], dtype=np.int64),
+        np.array([r.kind for r in rows], dtype=np.int64),
+        np.array([round(r.minute * MIN) for r in rows], dtype=np.int64),
+        np.array([r.mirror for r in rows], dtype=bool),
+        WINDOW,
+    )
+    return {i: int(j) for i, j in enumerate(twin_of) if j >= 0}
 
 
 @settings(max_examples=300, deadline=None)
 @given(rows=rows_strategy)
-def test_drops_as_many_mirrors_as_can_be_paired(rows: list[Row]) -> None:
-    mask = keep(rows)
-    dropped = [r for r, k in zip(rows, mask, strict=True) if not k]
-    assert all(r.platform == SF and r.mirror for r in dropped)
-    assert len(dropped) == _max_matching(rows)
-    twins = sum(r.platform == HS for r in rows)
-    assert len(dropped) <= twins
+def test_pairs_are_one_to_one_and_nearest_first(rows: list[Row]) -> None:
+    """Every copy and twin are paired at most once, within the window; and no copy and
+    twin left apart are closer than either's own pair (else nearest first would have
+    paired them): the greedy's stable form, whatever the tie-breaking."""
+    pairs = _pairs(rows)
+    assert len(set(pairs.values())) == len(pairs)
+    gap = {i: abs(rows[i].minute - rows[j].minute) for i, j in pairs.items()}
+    gap |= {j: gap[i] for i, j in pairs.items()}
+    for i, j in pairs.items():
+        assert rows[i].platform == SF and rows[j].platform == HS
+        assert rows[i].person == rows[j].person and gap[i] * MIN <= WINDOW
+    copies = [i for i, r in enumerate(rows) if r.platform == SF]
+    twins = [j for j, r in enumerate(rows) if r.platform == HS]
+    for i in copies:
+        for j in twins:
+            d = abs(rows[i].minute - rows[j].minute)
+            if rows[i].person == rows[j].person and d * MIN <= WINDOW and pairs.get(i) != j:
+                assert min(gap.get(i, math.inf), gap.get(j, math.inf)) <= d
 
 
 # ---------------------------------------------------------------------------- flags
@@ -244,3 +274,72 @@ def test_dedupe_activities_counts_one_open_once() -> None:
     kept = dedupe_activities(activities, person_of, SalesforceSources())
     assert kept == [activities[0], activities[2], activities[3]]
     assert dedupe_activities([], person_of, SalesforceSources()) == []
+
+
+# ------------------------------------------------------------- recognised by what they are
+
+MIRROR_SUBJECTS = [
+    "Email Sent: Nov newsletter",
+    "Marketing Email: Nov newsletter",
+    "Email: Nov newsletter",
+    "Nov newsletter",
+]
+
+
+def _sf_email_task(task_id: str, subject: str, subtype: str, done: datetime) -> Activity:
+    from connectors.salesforce.mapping import ActivityRules, task_activity
+
+    row = {
+        "Id": task_id, "WhoId": "00Q000000000001AAA", "IsClosed": True, "TaskSubtype": subtype,
+        "Type": "Email", "Subject": subject, "CompletedDateTime": done.isoformat(),
+        "ActivityDate": done.date().isoformat(), "CreatedDate": done.isoformat(),
+        "IsDeleted": False,
+    }  # fmt: skip
+    activity = task_activity(row, ActivityRules(SalesforceSources(), T0 + timedelta(days=1)))
+    assert activity is not None
+    return activity
+
+
+@pytest.mark.parametrize("subtype", ["Email", "ListEmail"])
+@pytest.mark.parametrize("subject", MIRROR_SUBJECTS)
+def test_an_integration_copy_counts_once_whatever_its_subject(subject: str, subtype: str) -> None:
+    """A HubSpot send and its Salesforce copy (any wording) are one send, not two."""
+    lead = RecordRef(RecordType.SALESFORCE_LEAD, "00Q000000000001AAA")
+    sent = Activity(
+        Platform.HUBSPOT, "email-event:1", HUB, ActivityKind.EMAIL_SENT, T0, "Nov newsletter"
+    )
+    copy = _sf_email_task("00T1", subject, subtype, T0 + timedelta(minutes=4))
+    kept = dedupe_activities([sent, copy], {HUB: "p1", lead: "p1"}, SalesforceSources())
+    assert [a.activity_id for a in kept] == ["email-event:1"]
+
+
+def test_a_sales_rep_s_own_email_counts_and_explain_sees_each_copy_with_its_twin() -> None:
+    """A rep's email (TaskSubtype Email, no HubSpot event within the window) is real."""
+    lead = RecordRef(RecordType.SALESFORCE_LEAD, "00Q000000000001AAA")
+    sent = Activity(
+        Platform.HUBSPOT, "email-event:1", HUB, ActivityKind.EMAIL_SENT, T0, "Nov newsletter"
+    )
+    copy = _sf_email_task("00T1", "Email: Nov newsletter", "Email", T0 + timedelta(minutes=4))
+    own = _sf_email_task("00T2", "Email: Following up", "Email", T0 + timedelta(minutes=65))
+    person_of = {HUB: "p1", lead: "p1"}
+    kept = dedupe_activities([sent, copy, own], person_of, SalesforceSources())
+    assert [a.activity_id for a in kept] == ["email-event:1", "task:00T2"]
+    assert mirror_pairs([sent, copy, own], person_of, SalesforceSources()) == [(copy, sent)]
+    assert mirror_pairs([], person_of, SalesforceSources()) == []
+
+
+@pytest.mark.parametrize(("minutes", "paired"), [(45, True), (60, True), (61, False)])
+def test_the_shipped_window_is_an_hour(minutes: int, paired: bool) -> None:
+    """The integration syncs within minutes, or at its next 15-minute check: an hour holds
+    both; a copy later than that is taken as real."""
+    sources = load_rules().sources.salesforce
+    lead = RecordRef(RecordType.SALESFORCE_LEAD, "00Q000000000001AAA")
+    sent = Activity(Platform.HUBSPOT, "email-event:1", HUB, ActivityKind.EMAIL_SENT, T0, "News")
+    copy = _sf_email_task("00T1", "News", "ListEmail", T0 + timedelta(minutes=minutes))
+    assert bool(mirror_pairs([sent, copy], {HUB: "p1", lead: "p1"}, sources)) == paired
+
+
+@pytest.mark.parametrize("minutes", [-1, 1441])
+def test_the_window_is_validated(minutes: int) -> None:
+    with pytest.raises(ValidationError, match="mirror_window_minutes"):
+        SalesforceSources(mirror_window_minutes=minutes)

@@ -26,6 +26,9 @@ class Knobs:
     id_linked_share: float = 0.75  # of persons in both platforms; the rest match by email only
     email_variant_share: float = 0.25  # of persons in both: case / whitespace differs
     mirror_share: float = 0.6  # of id-linked persons: HubSpot email events mirrored as SF tasks
+    # the integration's subject for a mirrored task (render_salesforce_activity.MIRROR_FORMS):
+    # one form for the whole world, or "mixed" (each task one of them in turn)
+    mirror_form: str = "mixed"
     sales_in_hubspot_share: float = 0.15  # of persons in both: sales logs calls etc. in HubSpot
     # quiet-time profiles of leads (normalised)
     lead_profiles: dict[str, float] = field(

@@ -22,6 +22,36 @@ _MIRROR_PREFIX = {
     Act.MKT_OPEN: "Email Opened: ",
     Act.MKT_CLICK: "Email Clicked: ",
 }
+MIRROR_FORMS = ("event", "marketing", "email", "bare")
+"""How the integration words a mirrored task's subject. HubSpot documents that
+marketing email sends, opens and clicks sync to Salesforce as tasks, not their
+wording, which differs by connector version and portal: ``event`` writes
+``Email Sent: X`` / ``Email Opened: X`` / ``Email Clicked: X``, ``marketing``
+``Marketing Email: X``, ``email`` ``Email: X`` and ``bare`` the email's name
+alone. ``Knobs.mirror_form`` picks one, or ``mixed`` cycles through all four;
+the TaskSubtype alternates between Email and ListEmail in every form."""
+
+
+def mirror_subject(form: str, kind: int, name: str, seq: int) -> tuple[str, str]:
+    """(Subject, TaskSubtype) of the integration's copy of world activity ``seq``."""
+    if form == "mixed":
+        form = MIRROR_FORMS[seq % len(MIRROR_FORMS)]
+    subtype = "ListEmail" if (seq // len(MIRROR_FORMS)) % 2 else "Email"
+    if form == "event":
+        return _MIRROR_PREFIX[Act(kind)] + name, subtype
+    prefix = {"marketing": "Marketing Email: ", "email": "Email: ", "bare": ""}.get(form)
+    if prefix is None:
+        raise ValueError(f"mirror_form {form!r}: expected mixed or one of {MIRROR_FORMS}")
+    return prefix + name, subtype
+
+
+def mirrored(world: World) -> Bools:
+    """Which world activities the integration copies into Salesforce as closed tasks:
+    the marketing email events of persons it mirrors, while their records live."""
+    a, pr = world.activities, world.presence
+    mirror = kinds(world, Act.MKT_SENT, Act.MKT_OPEN, Act.MKT_CLICK) & pr.mirror[a.person]
+    dele = world.edges.sf_deleted_at[a.person]
+    return np.asarray(mirror & ((dele < 0) | (a.at < dele)), dtype=bool)
 
 
 def who_ids(
@@ -55,11 +85,14 @@ def _task_columns(world: World, sel: I64, owner_ids: list[str]) -> dict[str, Any
     kind = a.kind[sel]
     ref = a.ref[sel].tolist()
     subj, subtype, typ, disp, status, closed = [], [], [], [], [], []
-    for k, r in zip(kind.tolist(), ref, strict=True):
+    for k, r, seq in zip(kind.tolist(), ref, sel.tolist(), strict=True):
         is_call = k in (Act.CALL_CONNECTED, Act.CALL_ATTEMPT)
         done = k != Act.TASK_OPEN
         if k in _MIRROR_PREFIX:
-            subj.append(_MIRROR_PREFIX[Act(k)] + world.catalog.email_names[r])
+            name = world.catalog.email_names[r]
+            subject, sub = mirror_subject(world.knobs.mirror_form, k, name, seq)
+            subj.append(subject)
+            subtype.append(sub)
         elif k == Act.SALES_EMAIL:
             subj.append("Email: Following up")
         else:
@@ -70,12 +103,9 @@ def _task_columns(world: World, sel: I64, owner_ids: list[str]) -> dict[str, Any
                     Act.CALL_ATTEMPT: "Call",
                 }.get(Act(k), "Follow up")
             )
-        subtype.append(
-            "Call"
-            if is_call
-            else ("Email" if k in _MIRROR_PREFIX or k == Act.SALES_EMAIL else "Task")
-        )
-        typ.append("Call" if is_call else ("Email" if subtype[-1] == "Email" else "Other"))
+        if k not in _MIRROR_PREFIX:
+            subtype.append("Call" if is_call else ("Email" if k == Act.SALES_EMAIL else "Task"))
+        typ.append("Call" if is_call else ("Email" if "Email" in subtype[-1] else "Other"))
         disp.append(
             CONNECTED[r]
             if k == Act.CALL_CONNECTED
@@ -96,7 +126,7 @@ def _task_columns(world: World, sel: I64, owner_ids: list[str]) -> dict[str, Any
 def tasks(
     world: World, mask: Bools, lead_ids: list[str], contact_ids: list[str], owner_ids: list[str]
 ) -> list[dict[str, Any]]:
-    a, pr = world.activities, world.presence
+    a = world.activities
     own = mask & kinds(
         world,
         Act.SALES_EMAIL,
@@ -106,9 +136,7 @@ def tasks(
         Act.TASK_DONE,
         Act.TASK_OPEN,
     )
-    mirror = kinds(world, Act.MKT_SENT, Act.MKT_OPEN, Act.MKT_CLICK) & pr.mirror[a.person]
-    dele = world.edges.sf_deleted_at[a.person]
-    mirror &= (dele < 0) | (a.at < dele)
+    mirror = mirrored(world)
     sel = np.flatnonzero(own | mirror)
     person = a.person[sel]
     offset = np.where(mirror[sel], 60 + (sel % 240), 0)

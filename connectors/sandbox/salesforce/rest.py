@@ -1,9 +1,8 @@
 """Plain REST resources: versions, describe, limits, single records, getUpdated / getDeleted.
 
-getUpdated answers for no more than 30 days before the day of the call and getDeleted
-for no more than 15, as Salesforce does; an older ``start`` (or an ``end`` before
-``start``) is a 400 ``INVALID_REPLICATION_DATE``. Seconds in ``start`` / ``end`` are
-ignored.
+getUpdated / getDeleted check their window as Salesforce does
+(:mod:`connectors.sandbox.salesforce.replication`: seconds dropped, 30 / 15 days back,
+more than one minute long, never past now).
 """
 
 from __future__ import annotations
@@ -15,20 +14,17 @@ from starlette.responses import JSONResponse, Response
 from connectors.sandbox.salesforce.describe import describe_global, describe_object
 from connectors.sandbox.salesforce.errors import ApiError, bad_request, not_found
 from connectors.sandbox.salesforce.limits import limits_body
+from connectors.sandbox.salesforce.replication import (
+    DELETED_WINDOW_DAYS,
+    UPDATED_WINDOW_DAYS,
+    Window,
+    replication_window,
+)
 from connectors.sandbox.salesforce.routing import Call
 from connectors.sandbox.salesforce.schema import ObjectDef
-from connectors.sandbox.salesforce.values import (
-    BadValue,
-    days_before,
-    parse_datetime,
-    to_json,
-    truncate_to_minute,
-    wire_datetime,
-)
+from connectors.sandbox.salesforce.values import to_json, wire_datetime
 from connectors.sandbox.salesforce.writes import Outcome
 
-UPDATED_WINDOW_DAYS = 30
-DELETED_WINDOW_DAYS = 15
 RESOURCES = ("sobjects", "query", "queryAll", "limits", "composite", "jobs", "tooling")
 
 
@@ -131,53 +127,36 @@ def _raise_first_or_404(outcome: Outcome) -> None:
     _raise_first(outcome)
 
 
-def _window(call: Call, days: int) -> tuple[Any, Any]:
+def _window(call: Call, days: int) -> Window:
     params = call.request.query_params
-    try:
-        start = truncate_to_minute(parse_datetime(params["start"]))
-        end = truncate_to_minute(parse_datetime(params["end"]))
-    except (KeyError, BadValue) as exc:
-        raise bad_request(
-            "INVALID_REPLICATION_DATE", "start and end must be valid dateTimes"
-        ) from exc
-    now = call.state.now()
-    earliest = days_before(now, days)
-    if end < start:
-        raise bad_request("INVALID_REPLICATION_DATE", "EndDate before StartDate")
-    if start < earliest:
-        raise bad_request(
-            "INVALID_REPLICATION_DATE",
-            f"startDate before org replication enabled date or more than {days} days ago",
-        )
-    return start, min(end, truncate_to_minute(now))
+    return replication_window(params.get("start"), params.get("end"), call.state.now(), days)
 
 
 async def updated(call: Call) -> Response:
     definition = _object(call)
-    start, end = _window(call, UPDATED_WINDOW_DAYS)
+    window = _window(call, UPDATED_WINDOW_DAYS)
     table = call.state.table(definition.name)
     ids = [
         r["Id"]
-        for r in table.scan_stamp((start, True), (end, False), False)
+        for r in table.scan_stamp((window.start, True), (window.end, False), False)
         if not r.get("IsDeleted")
     ]
-    return JSONResponse({"ids": ids, "latestDateCovered": wire_datetime(end)})
+    return JSONResponse({"ids": ids, "latestDateCovered": wire_datetime(window.end)})
 
 
 async def deleted(call: Call) -> Response:
     definition = _object(call)
-    start, end = _window(call, DELETED_WINDOW_DAYS)
+    window = _window(call, DELETED_WINDOW_DAYS)
     prefix = definition.key_prefix
     rows = [
         {"id": record_id, "deletedDate": wire_datetime(when)}
         for record_id, when in call.state.deleted_log.items()
-        if record_id.startswith(prefix) and start <= when < end
+        if record_id.startswith(prefix) and window.start <= when < window.end
     ]
-    earliest = days_before(call.state.now(), DELETED_WINDOW_DAYS)
     return JSONResponse(
         {
             "deletedRecords": rows,
-            "earliestDateAvailable": wire_datetime(earliest),
-            "latestDateCovered": wire_datetime(end),
+            "earliestDateAvailable": wire_datetime(window.earliest),
+            "latestDateCovered": wire_datetime(window.end),
         }
     )

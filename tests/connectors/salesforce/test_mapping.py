@@ -62,6 +62,7 @@ def member(**fields: Any) -> dict[str, Any]:
     [
         ({"TaskSubtype": "Email"}, ActivityKind.EMAIL_SENT),
         ({"TaskSubtype": "ListEmail"}, ActivityKind.EMAIL_SENT),
+        ({"Type": "Email"}, ActivityKind.EMAIL_SENT),
         ({"TaskSubtype": "Call", "CallDisposition": "Spoke"}, ActivityKind.CALL_CONNECTED),
         (
             {"TaskSubtype": "Task", "Type": "Call", "CallDisposition": "Connected"},
@@ -77,6 +78,7 @@ def member(**fields: Any) -> dict[str, Any]:
     ids=[
         "email",
         "list-email",
+        "type-email",
         "call-connected",
         "type-call-connected",
         "call-no-answer",
@@ -92,7 +94,9 @@ def test_tasks(fields: dict[str, Any], kind: ActivityKind | None) -> None:
     assert (activity.kind if activity else None) == kind
     if activity:
         assert activity.occurred_at == datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
-        assert activity.mirror_of is None and activity.activity_id == "task:00T1"
+        email = kind == ActivityKind.EMAIL_SENT
+        assert activity.mirror_of == (mapping.MIRROR_OF if email else None)
+        assert activity.activity_id == "task:00T1"
 
 
 @pytest.mark.parametrize(
@@ -114,6 +118,26 @@ def test_mirrored_hubspot_email_tasks_keep_the_kind_they_mirror(
         mapping.MIRROR_OF,
         "Nov newsletter",
     )
+
+
+@pytest.mark.parametrize(
+    "subject", ["Email: Nov newsletter", "Nov newsletter", "Marketing Email: Nov newsletter"]
+)
+@pytest.mark.parametrize("subtype", ["Email", "ListEmail"])
+def test_any_closed_email_task_is_a_mirror_candidate_whatever_its_subject(
+    subject: str, subtype: str
+) -> None:
+    """The subject does not decide: the timeline pairs the candidate, or keeps it real."""
+    activity = mapping.task_activity(task(TaskSubtype=subtype, Subject=subject), RULES)
+    assert activity is not None
+    assert (activity.kind, activity.mirror_of) == (ActivityKind.EMAIL_SENT, mapping.MIRROR_OF)
+
+
+def test_an_email_task_without_completion_time_is_timed_at_its_creation() -> None:
+    """Its due date is a day: too coarse to pair it with the HubSpot event it may copy."""
+    row = task(TaskSubtype="Email", Subject="Email: Nov newsletter", CompletedDateTime=None)
+    activity = mapping.task_activity(row, RULES)
+    assert activity is not None and activity.occurred_at == datetime(2026, 11, 19, 10, tzinfo=UTC)
 
 
 def test_a_task_without_completion_time_falls_back_to_its_due_date() -> None:

@@ -73,6 +73,18 @@ def test_from_settings_prefers_cron() -> None:
     assert "cron" in both.describe()
 
 
+def test_from_settings_in_seconds_runs_on_a_seconds_grid() -> None:
+    every15 = Schedule.from_settings(ServeSettings(interval_seconds=15))
+    assert every15.interval == timedelta(seconds=15)
+    assert every15.first_run(START) == START
+    ahead = [START + timedelta(seconds=s) for s in (0, 14.9, 15, 31, 60 + 44)]
+    assert [every15.next_after(t, anchor=START) for t in ahead] == [
+        START + timedelta(seconds=s) for s in (15, 15, 30, 45, 105)
+    ]  # strictly after, no catch-up burst after an overrun
+    with_cron = Schedule.from_settings(ServeSettings(interval_seconds=15, cron="0 * * * *"))
+    assert with_cron.next_after(at(0.5), anchor=START) == at(1)
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [{"cron": "every day"}, {"cron": "61 * * * *"}, {}, {"interval": timedelta(0)}],

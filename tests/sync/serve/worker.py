@@ -3,8 +3,10 @@
 It runs the real :class:`~sync.serve.ServeLoop` with the real store lock and
 signal handling, around a fake cycle:
 
-* ``turns URL START``: every second from the epoch instant START, a cycle that
-  sleeps 0.3 s and records ``(pid, started, ended)`` in ``serve_probe``;
+* ``turns URL READY GO``: touches the file READY once imported and connected,
+  waits for the file GO to hold an epoch instant START (so that slow start-ups
+  under load never eat into the test's turns), then every second from START a
+  cycle that sleeps 0.3 s and records ``(pid, started, ended)`` in ``serve_probe``;
 * ``apply URL PLAN_ID SENT``: one run of the real applier over plan PLAN_ID
   with a slow fake sink, in calls of 5 operations; the sink appends each key it
   receives to the file SENT before answering.
@@ -87,6 +89,18 @@ def apply_cycle(engine: Engine, plan_id: str, sent: Path) -> Cycle:
     return cycle
 
 
+def wait_for_go(ready: Path, go: Path, timeout: float = 300.0) -> float:
+    """Says it is ready, then waits for the test to write the first turn's epoch instant."""
+    ready.touch()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = go.read_text().strip() if go.exists() else ""
+        if text:
+            return float(text)
+        time.sleep(0.02)
+    raise SystemExit(f"no start instant in {go} after {timeout} s")
+
+
 def main(argv: list[str]) -> int:
     mode, url = argv[0], argv[1]
     engine = open_store(url)
@@ -94,7 +108,7 @@ def main(argv: list[str]) -> int:
     start_at = None
     if mode == "turns":
         cycle, every = probe_cycle(engine), timedelta(seconds=1)
-        start_at = datetime.fromtimestamp(float(argv[2]), UTC)
+        start_at = datetime.fromtimestamp(wait_for_go(Path(argv[2]), Path(argv[3])), UTC)
     else:
         cycle, every = apply_cycle(engine, argv[2], Path(argv[3])), timedelta(hours=1)
     loop = ServeLoop(cycle, Schedule(interval=every), lock, renew_every=0.1)

@@ -2,16 +2,26 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-from collections import Counter
+from collections import Counter, defaultdict
+from datetime import datetime
 
 import numpy as np
 import pytest
 
-from connectors.sandbox.dataset import DEFAULT_NOW, build_world, generate, render
+from connectors.sandbox.dataset import DEFAULT_NOW, Knobs, build_world, generate, render
+from connectors.sandbox.dataset.ids import sf_ids
+from connectors.sandbox.dataset.render_salesforce_activity import MIRROR_FORMS, mirrored
 from connectors.sandbox.dataset.world import World
 from connectors.sandbox.seed import SandboxDataset
 
 DAY = 86_400
+PREFIXES = {
+    "Email Sent: ": "event",
+    "Email Opened: ": "event",
+    "Email Clicked: ": "event",
+    "Marketing Email: ": "marketing",
+    "Email: ": "email",
+}
 
 
 @pytest.fixture(scope="module")
@@ -48,19 +58,45 @@ def test_bot_filtered_events_exist(data: SandboxDataset) -> None:
     assert bots["OPEN"] > 0 and bots["CLICK"] > 0
 
 
-def test_mirrored_tasks_pair_with_a_hubspot_event_within_minutes(data: SandboxDataset) -> None:
-    events = {(e.email_name, e.type): [] for e in data.hubspot.email_events}
+def test_mirrored_tasks_pair_with_a_hubspot_event_within_minutes(
+    world: World, data: SandboxDataset
+) -> None:
+    """Each mirror (known from the world, not its subject) has its HubSpot event minutes before."""
+    events: dict[str, list[datetime]] = defaultdict(list)
     for e in data.hubspot.email_events:
-        events[(e.email_name, e.type)].append(e.created)
-    prefixes = {"Email Sent: ": "SENT", "Email Opened: ": "OPEN", "Email Clicked: ": "CLICK"}
-    mirrored = [
-        t for t in data.salesforce.records["Task"] if t["Subject"].startswith(tuple(prefixes))
-    ]
-    assert mirrored
-    for task in mirrored[:300]:
-        prefix = next(p for p in prefixes if task["Subject"].startswith(p))
-        times = events[(task["Subject"][len(prefix) :], prefixes[prefix])]
-        assert min(abs((task["CompletedDateTime"] - t).total_seconds()) for t in times) <= 600
+        events[e.email_name].append(e.created)
+    ids = set(sf_ids("Task", np.flatnonzero(mirrored(world))))
+    tasks = [t for t in data.salesforce.records["Task"] if t["Id"] in ids]
+    assert tasks
+    for task in tasks[:300]:
+        name = next(n for n in events if task["Subject"].endswith(n))
+        gaps = [(task["CompletedDateTime"] - t).total_seconds() for t in events[name]]
+        assert min(g for g in gaps if g >= 0) <= 300
+        assert task["TaskSubtype"] in ("Email", "ListEmail") and task["IsClosed"]
+
+
+def test_mirrored_tasks_come_in_every_form_the_integration_writes(
+    world: World, data: SandboxDataset
+) -> None:
+    ids = set(sf_ids("Task", np.flatnonzero(mirrored(world))))
+    tasks = [t for t in data.salesforce.records["Task"] if t["Id"] in ids]
+    forms = Counter(
+        next((p for p in PREFIXES if t["Subject"].startswith(p)), "bare") for t in tasks
+    )
+    assert all(forms[p] > 0 for p in (*PREFIXES, "bare")), forms
+    assert Counter(t["TaskSubtype"] for t in tasks).keys() == {"Email", "ListEmail"}
+
+
+@pytest.mark.parametrize("form", MIRROR_FORMS)
+def test_one_mirror_form_per_world(form: str) -> None:
+    small = build_world(300, 5, DEFAULT_NOW, Knobs(mirror_form=form))
+    ids = set(sf_ids("Task", np.flatnonzero(mirrored(small))))
+    subjects = [t["Subject"] for t in render(small).salesforce.records["Task"] if t["Id"] in ids]
+    assert subjects
+    starts = {f: tuple(p for p, pf in PREFIXES.items() if pf == f) for f in MIRROR_FORMS}
+    names = set(small.catalog.email_names)
+    for subject in subjects:
+        assert subject.startswith(starts[form]) if starts[form] else subject in names
 
 
 def test_missed_and_future_meetings(data: SandboxDataset) -> None:
