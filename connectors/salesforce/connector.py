@@ -9,7 +9,9 @@ budget) ends a read cleanly: every page already yielded carries its cursor.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from config.rules import Rules
@@ -96,10 +98,12 @@ class SalesforceConnector:
         self, stream: Stream, cursors: Mapping[str, Cursor]
     ) -> Iterator[tuple[list[Row], Cursor, bool]]:
         cursor = cursors.get(stream.name)
-        state = StreamState.from_value(cursor.value if cursor else None)
-        pages = list_last(self.reader.read(stream, state))
+        value = cursor.value if cursor else None
+        self.reader.lists.recall(stream, value)
+        pages = list_last(self.reader.read(stream, StreamState.from_value(value)))
         for (rows, after), last in pages:
-            yield rows, Cursor(stream.name, after.to_value()), last
+            remembered = {**after.to_value(), **self.reader.lists.memo(stream)}
+            yield rows, Cursor(stream.name, remembered), last
 
     def read_records(self, cursors: Mapping[str, Cursor]) -> Iterator[Page[PlatformRecord]]:
         for stream in (LEADS, CONTACTS):
@@ -108,23 +112,32 @@ class SalesforceConnector:
                 items = [mapping.to_record(r, record_type) for r in rows]
                 yield Page(items, cursor, complete=last)
 
+    def _select(self, stream: Stream, query: Callable[[list[str]], str]) -> Iterator[Row]:
+        """Every row of ``query(fields)`` through queryAll, with the fields FieldLists finds."""
+        return self.reader.lists.selecting(
+            stream, lambda fields: self.writer._query(query(fields), include_deleted=True)
+        )
+
     def _campaigns(self) -> dict[str, tuple[str | None, str | None]]:
-        fields = self.reader.fields(CAMPAIGNS)
-        rows = self.writer._query(soql.select("Campaign", fields), include_deleted=True)
+        rows = self._select(CAMPAIGNS, lambda fields: soql.select("Campaign", fields))
         return {str(r["Id"]): (r.get("Name"), r.get("Type")) for r in rows}
 
     def read_activities(self, cursors: Mapping[str, Cursor]) -> Iterator[Page[Activity]]:
-        rules = mapping.ActivityRules(
-            self.rules.sources.salesforce, self.options.clock(), self._campaigns()
-        )
+        """Task, Event and CampaignMember pages as activities. Campaign names and types are
+        read only for a page of members that needs them, so an unchanged increment makes
+        one request per stream."""
+        rules = mapping.ActivityRules(self.rules.sources.salesforce, self.options.clock(), {})
         mappers = {
             TASKS.name: mapping.task_activity,
             EVENTS.name: mapping.event_activity,
             CAMPAIGN_MEMBERS.name: mapping.member_activity,
         }
+        named = False
         for stream in (TASKS, EVENTS, CAMPAIGN_MEMBERS):
             to_activity = mappers[stream.name]
             for rows, cursor, last in self._pages(stream, cursors):
+                if rows and stream is CAMPAIGN_MEMBERS and not named:
+                    rules, named = replace(rules, campaigns=self._campaigns()), True
                 items = [a for a in (to_activity(r, rules) for r in rows) if a is not None]
                 yield Page(items, cursor, complete=last)
 
@@ -159,17 +172,18 @@ class SalesforceConnector:
         return found
 
     def _opportunities(self, ids: Sequence[str]) -> list[Row]:
-        fields = self.reader.fields(OPPORTUNITIES)
         rows: list[Row] = []
         for start in range(0, len(ids), LOOKUP_CHUNK):
-            part = tuple(ids[start : start + LOOKUP_CHUNK])
-            query = soql.select("Opportunity", fields, soql.In("Id", part))
-            rows.extend(flatten(r) for r in self.writer._query(query, include_deleted=True))
+            found = self._select(OPPORTUNITIES, partial(_by_ids, ids[start : start + LOOKUP_CHUNK]))
+            rows.extend(flatten(r) for r in found)
         return rows
 
     def read_owners(self) -> Iterator[Owner]:
-        fields = self.reader.fields(USERS)
-        for row in self.writer._query(soql.select("User", fields, order_by=("Id",))):
+        query = self.reader.lists.selecting(
+            USERS,
+            lambda fields: self.writer._query(soql.select("User", fields, order_by=("Id",))),
+        )
+        for row in query:
             yield mapping.to_owner(row)
 
     # -- writing ------------------------------------------------------------------------------
@@ -193,6 +207,11 @@ class SalesforceConnector:
 
     def create_tasks(self, tasks: Sequence[TaskRequest]) -> list[WriteResult]:
         return self.writer.create_tasks(tasks)
+
+
+def _by_ids(ids: Sequence[str], fields: list[str]) -> str:
+    """The Opportunity query for these ids."""
+    return soql.select("Opportunity", fields, soql.In("Id", tuple(ids)))
 
 
 def list_last(pages: Iterator[Any]) -> Iterator[tuple[Any, bool]]:

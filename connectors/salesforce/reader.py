@@ -8,9 +8,18 @@
   then, for streams that ask, deletions from ``getDeleted``
   (:mod:`connectors.salesforce.deletions`).
 
-Fields are checked against the org's describe once per object: a missing
-required field is a configuration error that names it; a missing optional one is
-left out with a warning.
+Field lists cost no request on an unchanged increment (:class:`FieldLists`): a
+stream without optional fields selects its declared fields as they are; one with
+optional fields asks the org's describe, and its stream cursor remembers the
+answer for :data:`DESCRIBE_EVERY`. When the org refuses a field anyway
+(``INVALID_FIELD``: deleted, or hidden from the integration user), the object is
+described then and the read retried: a missing required field is a configuration
+error that names it; a missing optional one is left out with a warning.
+
+``getDeleted`` is asked at most every :attr:`ReadOptions.deleted_every` (an hour):
+``queryAll`` already returns what the recycle bin holds, deleted and merged rows
+with their data, so the delete log only adds records purged sooner, and an hour's
+delay for those costs an increment nothing while saving a request per object.
 """
 
 from __future__ import annotations
@@ -18,16 +27,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connectors.errors import ConfigurationError
 from connectors.salesforce import soql
 from connectors.salesforce.bulk import BulkReader
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.deletions import read_deleted
+from connectors.salesforce.fieldlists import FieldLists
 from connectors.salesforce.increments import Row, StreamState, read_rest
 from connectors.salesforce.streams import Stream
+from connectors.timeparse import parse_instant
 
 log = logging.getLogger("reengage.salesforce.reader")
 
@@ -38,13 +48,14 @@ def _utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class ReadOptions:
-    """How big a backfill goes to Bulk 2.0, and page sizes.
+    """How big a backfill goes to Bulk 2.0, page sizes, and how often getDeleted is asked.
 
     Attributes:
         bulk_threshold: objects with more rows than this are backfilled with Bulk API 2.0.
         bulk_max_records: rows per Bulk 2.0 results chunk.
         bulk_poll_seconds: first wait between Bulk 2.0 job status polls.
         batch_size: REST query page size (200..2000).
+        deleted_every: getDeleted is asked when its window is at least this long.
         clock: now, in UTC (the getDeleted window ends there).
     """
 
@@ -52,7 +63,17 @@ class ReadOptions:
     bulk_max_records: int = 50_000
     bulk_poll_seconds: float = 1.0
     batch_size: int = 2000
+    deleted_every: timedelta = timedelta(hours=1)
     clock: Callable[[], datetime] = field(default=_utc_now)
+
+
+def deletions_due(state: StreamState, now: datetime, every: timedelta) -> bool:
+    """Whether getDeleted should be asked now: never asked, or its window is ``every`` long."""
+    try:
+        since = parse_instant(state.deleted_since)
+    except ValueError:
+        return True
+    return since is None or now - since >= every
 
 
 class StreamReader:
@@ -62,31 +83,10 @@ class StreamReader:
         self.bulk = BulkReader(
             client, max_records=options.bulk_max_records, poll_seconds=options.bulk_poll_seconds
         )
-        self._described: dict[str, dict[str, str]] = {}
-
-    def types(self, sobject: str) -> dict[str, str]:
-        """Field name -> describe type, one describe per object per connector."""
-        if sobject not in self._described:
-            name = soql.identifier(sobject)
-            body: dict[str, Any] = self.client.call(
-                lambda sf: sf.restful(f"sobjects/{name}/describe/") or {}
-            )
-            self._described[sobject] = {str(f["name"]): str(f["type"]) for f in body["fields"]}
-        return self._described[sobject]
+        self.lists = FieldLists(client, options.clock)
 
     def fields(self, stream: Stream) -> list[str]:
-        known = {name.lower() for name in self.types(stream.sobject)}
-        missing = [f for f in stream.fields if "." not in f and f.lower() not in known]
-        if missing:
-            raise ConfigurationError(
-                f"Salesforce {stream.sobject} lacks field(s) {', '.join(missing)} "
-                "(or the integration user cannot see them)",
-                platform="salesforce",
-            )
-        optional = [f for f in stream.optional if f.lower() in known]
-        for name in set(stream.optional) - set(optional):
-            log.warning("Salesforce %s has no field %s: reading without it", stream.sobject, name)
-        return [soql.identifier(f) for f in (*stream.fields, *optional)]
+        return self.lists.fields(stream)
 
     def count(self, stream: Stream) -> int:
         query = "SELECT COUNT() FROM " + soql.identifier(stream.sobject)
@@ -111,24 +111,28 @@ class StreamReader:
             phase="rest", ts=str(rows[0][stream.stamp]), id=str(rows[0]["Id"]), deleted_since=stamp
         )
 
-    def read(self, stream: Stream, state: StreamState) -> Iterator[tuple[list[Row], StreamState]]:
-        """Pages of flat typed rows, each with the state that resumes after it."""
-        fields = self.fields(stream)
-        types = self.types(stream.sobject)
-        started = self.options.clock().isoformat()
-        backfill = state.phase in ("new", "bulk")
+    def _source(
+        self, stream: Stream, fields: list[str], state: StreamState
+    ) -> Iterator[tuple[list[Row], StreamState]]:
         if state.phase == "bulk" or (
             state.phase == "new" and self.count(stream) > self.options.bulk_threshold
         ):
-            pages = self.bulk.read(stream, fields, types, state)
-        else:
-            pages = read_rest(
-                self.client, stream, fields, state, batch_size=self.options.batch_size
-            )
+            types = self.lists.types(stream.sobject)
+            return self.bulk.read(stream, fields, types, state)
+        return read_rest(self.client, stream, fields, state, batch_size=self.options.batch_size)
+
+    def read(self, stream: Stream, state: StreamState) -> Iterator[tuple[list[Row], StreamState]]:
+        """Pages of flat typed rows, each with the state that resumes after it."""
+        started = self.options.clock().isoformat()
+        backfill = state.phase in ("new", "bulk")
+        pages = self.lists.selecting(stream, lambda fields: self._source(stream, fields, state))
         last = state
         for rows, last in pages:
             if backfill and last.phase == "rest":
                 last = replace(last, deleted_since=last.deleted_since or started)
             yield rows, last
-        if stream.get_deleted and last.phase == "rest" and not backfill:
-            yield from read_deleted(self.client, stream, fields, last, self.options.clock())
+        if not stream.get_deleted or last.phase != "rest" or backfill:
+            return
+        now = self.options.clock()
+        if deletions_due(last, now, self.options.deleted_every):
+            yield from read_deleted(self.client, stream, self.fields(stream), last, now)

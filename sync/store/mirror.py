@@ -5,6 +5,8 @@ Every write is an upsert keyed by the platform's own id, so a page read twice
 second time. Rows go in chunks through one multi-row statement per chunk, not
 one statement per row. A cursor is saved in the same transaction as the page it
 follows, so that a crash can never move a cursor past data that was not stored.
+A record read again only because reengage wrote to it (its own fields, a hand-off
+value) is recognised and changes nothing stored (:func:`changed_rows`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,15 @@ from sqlalchemy import Connection, Table, and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from connectors.base import Activity, Cursor, Deal, Owner, PlatformRecord
-from sync.store.schema import activities, cursors, deal_records, deals, owners, platform_records
+from sync.store.schema import (
+    activities,
+    applied_fields,
+    cursors,
+    deal_records,
+    deals,
+    owners,
+    platform_records,
+)
 
 CHUNK = 2000
 
@@ -91,12 +101,69 @@ def activity_row(activity: Activity) -> dict[str, Any]:
 
 
 def save_records(conn: Connection, records: Iterable[PlatformRecord]) -> int:
-    """Upserts platform records (a person link, set by identity resolution, is kept)."""
+    """Upserts platform records (a person link, set by identity resolution, is kept).
+
+    A record read again with nothing reengage stores changed but its modification
+    stamp is left as stored (see :func:`changed_rows`); returns how many were read.
+    """
     n = 0
     for chunk in _chunks(record_row(r) for r in records):
-        _upsert(conn, platform_records, chunk, ["record_type", "record_id"])
+        _upsert(conn, platform_records, changed_rows(conn, chunk), ["record_type", "record_id"])
         n += len(chunk)
     return n
+
+
+def changed_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows to write: new ones, and stored ones with a change reengage did not make.
+
+    Reengage's own writes (its fields; the hand-off values such as a lead status)
+    move a record's modification stamp on both platforms, so the next increment
+    reads the record again. Taking that as a change would move ``modified_at``,
+    which identity resolution uses to pick the most recent of ambiguous
+    candidates: a person could change because reengage wrote to them. So a row
+    whose every other difference is a value reengage applied to that record
+    (``applied_fields``) keeps its stored ``modified_at``, and a row with no
+    difference at all is not written. ``modified_at`` thus says when someone
+    else last changed what reengage reads.
+    """
+    if not rows:
+        return []
+    keys = ("record_type", "record_id")
+    stored = {
+        (r["record_type"], r["record_id"]): r
+        for r in _by_key(conn, platform_records, rows, [c for c in rows[0] if c not in keys])
+    }
+    applied: dict[tuple[str, str], set[str]] = {}
+    for r in _by_key(conn, applied_fields, rows, ["value"]):
+        applied.setdefault((r["record_type"], r["record_id"]), set()).add(r["value"])
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        key = (row["record_type"], row["record_id"])
+        old = stored.get(key)
+        if old is None:
+            out.append(row)
+            continue
+        moved = [k for k in row if k != "modified_at" and row[k] != old[k]]
+        if not moved:
+            continue
+        ours = applied.get(key, set())
+        if all(row[k] is not None and str(row[k]) in ours for k in moved):
+            row = {**row, "modified_at": old["modified_at"]}
+        out.append(row)
+    return out
+
+
+def _by_key(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], columns: list[str]
+) -> Iterator[dict[str, Any]]:
+    """Stored rows of ``table`` (its keys and ``columns``) for the rows' (type, id) keys."""
+    ids: dict[str, list[str]] = {}
+    for row in rows:
+        ids.setdefault(row["record_type"], []).append(row["record_id"])
+    for record_type, record_ids in ids.items():
+        query = select(table.c.record_type, table.c.record_id, *(table.c[n] for n in columns))
+        query = query.where(table.c.record_type == record_type, table.c.record_id.in_(record_ids))
+        yield from (dict(hit) for hit in conn.execute(query).mappings())
 
 
 def save_activities(conn: Connection, items: Iterable[Activity]) -> int:

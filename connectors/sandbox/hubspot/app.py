@@ -20,6 +20,7 @@ from connectors.sandbox.hubspot import (
 from connectors.sandbox.hubspot.context import Context, Endpoint
 from connectors.sandbox.hubspot.guard import guarded
 from connectors.sandbox.hubspot.limits import TEN_SECONDLY, rate_limit_body
+from connectors.sandbox.hubspot.requestlog import logged
 from connectors.sandbox.hubspot.wire import error_body
 
 ENDPOINTS: list[Endpoint] = [
@@ -56,4 +57,4 @@ def build_app(ctx: Context, faults: Faults) -> ASGIApp:
         routes.append(_route(ctx, endpoint, bare + "/"))
     app = Starlette(routes=routes)
     app.router.redirect_slashes = False
-    return FaultMiddleware(app, faults, fault_shape)
+    return FaultMiddleware(logged(app, ctx.state), faults, fault_shape)

@@ -19,6 +19,7 @@ from connectors.sandbox.faults import FaultMiddleware, Faults
 from connectors.sandbox.salesforce import bulk, bulk_ingest, collections, query, rest, tooling
 from connectors.sandbox.salesforce.auth import token_endpoint
 from connectors.sandbox.salesforce.errors import error_body
+from connectors.sandbox.salesforce.requestlog import logged
 from connectors.sandbox.salesforce.routing import Handler, api_routes, limit_headers
 from connectors.sandbox.salesforce.state import SalesforceState
 
@@ -102,4 +103,4 @@ def build_app(state: SalesforceState, *, api_version: str, faults: Faults) -> Fa
         body = error_body("SERVER_UNAVAILABLE", UNAVAILABLE)
         return JSONResponse(body, 503, headers=limit_headers(state))
 
-    return FaultMiddleware(app, faults, shape)
+    return FaultMiddleware(logged(app, state), faults, shape)

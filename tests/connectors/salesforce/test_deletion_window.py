@@ -36,11 +36,12 @@ def test_a_deletion_in_the_last_partial_minute_is_reported_by_a_later_run(
     first, second = (r["Id"] for r in org.state.records("Lead")[:2])
     purge(org, first, clock.now)
     assert follow(connector, cursors) == {}  # seconds later: the window is too short yet
-    clock.now = clock.now.replace(second=0) + timedelta(minutes=3, seconds=40)
+    # getDeleted is asked at most hourly (ReadOptions.deleted_every), hence the hours
+    clock.now = clock.now.replace(second=0) + timedelta(hours=1, minutes=3, seconds=40)
     purge(org, second, clock.now)  # in the minute the next run's window ends in
     seen = follow(connector, cursors)
     assert list(seen) == [first]  # the window ends at the start of this minute
-    clock.now += timedelta(minutes=2)
+    clock.now += timedelta(hours=1)
     seen = follow(connector, cursors)
     assert list(seen) == [second] and seen[second].deleted
 

@@ -155,7 +155,7 @@ def test_a_deleted_record_purged_from_the_recycle_bin_comes_from_get_deleted(
         del org.state.table("Lead").records[victim]
         org.state.deleted_log[victim] = org.state.now()
     assert follow(connector, cursors) == {}  # getDeleted covers whole minutes only
-    clock.now += timedelta(minutes=2)
+    clock.now += timedelta(hours=1, minutes=2)  # and is asked at most hourly
     seen = follow(connector, cursors)
     assert list(seen) == [victim] and seen[victim].deleted
 
