@@ -161,15 +161,7 @@ def test_own_writes_change_no_stored_record(world: World, cycles: list[Cycle]) -
 
 
 PLATFORMS = [
-    pytest.param(
-        Platform.HUBSPOT,
-        id="hubspot",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="HubSpot increments re-read their 10-minute look-back on every run "
-            "(connectors/hubspot/search.py, helper D's keyset cursor)",
-        ),
-    ),
+    pytest.param(Platform.HUBSPOT, id="hubspot"),
     pytest.param(Platform.SALESFORCE, id="salesforce"),
 ]
 
@@ -189,16 +181,7 @@ def _extra_requests(requests: list[LoggedRequest], allowed: Counter[str]) -> dic
 @pytest.mark.parametrize(
     ("platform", "allowed"),
     [
-        pytest.param(
-            Platform.HUBSPOT,
-            HUBSPOT_STREAMS,
-            id="hubspot",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="HubSpot increments page through their look-back window and read the "
-                "associations of what they re-read (helper D, connectors/hubspot/search.py)",
-            ),
-        ),
+        pytest.param(Platform.HUBSPOT, HUBSPOT_STREAMS, id="hubspot"),
         pytest.param(Platform.SALESFORCE, SALESFORCE_STREAMS, id="salesforce"),
     ],
 )

@@ -32,6 +32,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     for key, value in opened.child_environment().items():
         if not key.startswith("REENGAGE_HUBSPOT__"):  # Salesforce alone: a faster test
             monkeypatch.setenv(key, value)
+    monkeypatch.setenv("REENGAGE_PLATFORMS", "salesforce")
     yield opened
     opened.close()
 
