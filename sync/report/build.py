@@ -30,7 +30,7 @@ from sync.report.load import StoreColumns, load_columns
 from sync.report.model import Cell, Col, Report, ReportTable
 from sync.report.wins import WON_SHARE_LABEL, wins_table, won_share_note
 from sync.store.schema import runs
-from sync.store.snapshot import load_snapshot
+from sync.store.snapshot import count_mirrors, load_snapshot
 
 TASKS_NOTE = (
     "Call tasks created: the call tasks reengage created on HubSpot and Salesforce in the "
@@ -38,7 +38,14 @@ TASKS_NOTE = (
 )
 
 
-def _overview(tables: dict[str, ReportTable], rules: Rules) -> ReportTable:
+MIRRORS_NOTE = (
+    "Integration copies: Salesforce email tasks dated in the period that the HubSpot-Salesforce "
+    "integration wrote for a HubSpot marketing email event of the same person (paired one to "
+    "one within the rules' mirror window); each event counts once, on HubSpot."
+)
+
+
+def _overview(tables: dict[str, ReportTable], rules: Rules, mirrors: int) -> ReportTable:
     """The headline figures, with footnotes defining the ones that read alike."""
     react, rep, won = tables["reactivation"], tables["repurchase"], tables["won_deals"]
     tasks = sum(int(v or 0) for v in tables["outreach"].column("tasks_created"))
@@ -49,6 +56,7 @@ def _overview(tables: dict[str, ReportTable], rules: Rules) -> ReportTable:
         Col("repurchase_rate", "Customer re-purchase rate", "rate"),
         Col("won_from_dormant_share", WON_SHARE_LABEL, "rate"),
         Col("tasks_created", "Call tasks created", "int"),
+        Col("mirrors", "Integration copies counted once", "int"),
     ]
     values: list[Cell] = [
         react.value("dormant"),
@@ -57,6 +65,7 @@ def _overview(tables: dict[str, ReportTable], rules: Rules) -> ReportTable:
         rep.value("rate"),
         won.value("share"),
         tasks,
+        mirrors,
     ]
     lift = tables.get("lift")
     if lift is not None and lift.value("segment") == "all":
@@ -66,16 +75,24 @@ def _overview(tables: dict[str, ReportTable], rules: Rules) -> ReportTable:
             Col("lift_ci_high", "Lift 95% CI high", "diff"),
         ]
         values += [lift.value("lift"), lift.value("ci_low"), lift.value("ci_high")]
-    note = f"{won_share_note(rules.dormancy.recent_days)} {TASKS_NOTE}"
+    note = f"{won_share_note(rules.dormancy.recent_days)} {TASKS_NOTE} {MIRRORS_NOTE}"
     return ReportTable(
         "overview", "Headline", tuple(cols), (tuple(values),), note=note, transpose=True
     )
 
 
 def compute_report(
-    cols: StoreColumns, rules: Rules, start: datetime, end: datetime, generated_at: datetime
+    cols: StoreColumns,
+    rules: Rules,
+    start: datetime,
+    end: datetime,
+    generated_at: datetime,
+    mirrors: int = 0,
 ) -> Report:
-    """Every table of the report from already-loaded columns (pure: no I/O)."""
+    """Every table of the report from already-loaded columns (pure: no I/O).
+
+    ``mirrors``: the integration copies recognised in the period (:func:`count_mirrors`).
+    """
     lo, hi = to_ms(start), to_ms(end)
     tables: dict[str, ReportTable] = {
         "reactivation": reactivation_table(cols, rules, lo, hi),
@@ -90,7 +107,7 @@ def compute_report(
         tables["lift"] = lift
     tables["identity_issues"] = issues_table(cols.issues)
     tables["parked_operations"] = parked_table(cols.parked)
-    ordered = (_overview(tables, rules), *tables.values())
+    ordered = (_overview(tables, rules, mirrors), *tables.values())
     return Report(start, end, generated_at, ordered)
 
 
@@ -105,7 +122,8 @@ def build_report(engine: Engine, rules: Rules, start: datetime, end: datetime) -
     if end <= start:
         raise ValueError(f"empty report period: {start.isoformat()} .. {end.isoformat()}")
     cols = with_segments_at(load_columns(engine), engine, rules, start)
-    return compute_report(cols, rules, start, end, datetime.now(UTC))
+    mirrors = count_mirrors(engine, rules, to_ms(start), to_ms(end))
+    return compute_report(cols, rules, start, end, datetime.now(UTC), mirrors)
 
 
 def _first_run(engine: Engine) -> datetime | None:

@@ -175,17 +175,7 @@ def person_mirrors(engine: Engine, rules: Rules, person_id: int) -> list[MirrorP
     acts = read_arrow(engine, select(sub).where(sub.c.person_id == person_id))
     if not acts.num_rows:
         return []
-    platform = np.where(
-        pc.equal(acts.column("platform"), Platform.HUBSPOT.value), HUBSPOT, SALESFORCE
-    )
-    twin_of = mirror_twins(
-        np.zeros(acts.num_rows, dtype=np.int64),
-        platform,
-        acts.column("kind").to_numpy().astype(np.int64),
-        acts.column("occurred_ms").to_numpy().astype(np.int64),
-        _mirror_flags(acts, rules) & (platform == SALESFORCE),
-        rules.sources.salesforce.mirror_window_minutes * 60_000,
-    )
+    twin_of = _twins(acts, rules)
     rows = acts.select(["activity_id", "occurred_ms", "detail", "kind"]).to_pylist()
     pairs = [
         MirrorPair(
@@ -200,6 +190,39 @@ def person_mirrors(engine: Engine, rules: Rules, person_id: int) -> list[MirrorP
         for c, t in ((rows[i], rows[j]) for i, j in enumerate(twin_of.tolist()) if j >= 0)
     ]
     return sorted(pairs, key=lambda m: m.copy_ms)
+
+
+def count_mirrors(engine: Engine, rules: Rules, start_ms: int, end_ms: int) -> int:
+    """How many Salesforce tasks dated in ``[start_ms, end_ms)`` were taken as the
+    integration's copies (counted once, through their HubSpot twin), for the report.
+
+    Rows a pairing window either side of the period are read too, so that a copy
+    near an edge pairs exactly as the snapshot pairs it.
+    """
+    window = rules.sources.salesforce.mirror_window_minutes * 60_000
+    sub = _activity_query().subquery()
+    near = sub.c.occurred_ms.between(start_ms - window, end_ms + window)
+    acts = read_arrow(engine, select(sub).where(near))
+    if not acts.num_rows:
+        return 0
+    paired = _twins(acts, rules) >= 0
+    at = acts.column("occurred_ms").to_numpy().astype(np.int64)
+    return int((paired & (at >= start_ms) & (at < end_ms)).sum())
+
+
+def _twins(acts: pa.Table, rules: Rules) -> npt.NDArray[np.int64]:
+    """For each activity row, the row index of the HubSpot twin it copies (-1: none)."""
+    platform = np.where(
+        pc.equal(acts.column("platform"), Platform.HUBSPOT.value), HUBSPOT, SALESFORCE
+    )
+    return mirror_twins(
+        acts.column("person_id").to_numpy().astype(np.int64),
+        platform,
+        acts.column("kind").to_numpy().astype(np.int64),
+        acts.column("occurred_ms").to_numpy().astype(np.int64),
+        _mirror_flags(acts, rules) & (platform == SALESFORCE),
+        rules.sources.salesforce.mirror_window_minutes * 60_000,
+    )
 
 
 def _fill(column: pa.ChunkedArray) -> npt.NDArray[np.int64]:

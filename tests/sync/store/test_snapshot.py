@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from sync.engine import classify
 from sync.store.migrate import open_store
-from sync.store.snapshot import load_snapshot
+from sync.store.snapshot import count_mirrors, load_snapshot
 from tests.sync.store.worlds import NOW, RULES, built_by_hand, store_world
 
 
@@ -38,3 +38,16 @@ def test_store_and_hand_built_inputs_decide_alike(engine: Engine) -> None:
         assert np.isclose(got.score[i], want.score[j]), key
     ann = snap.person_keys.index("salesforce_lead:00QA")
     assert got.segment_names[got.segment[ann]] == "high_score_dormant"  # HubSpot score 55
+
+
+def test_the_report_counts_the_copies_the_snapshot_drops(engine: Engine) -> None:
+    """Ann's mirrored open (200 days ago) is the one copy; her unpaired click is no copy."""
+    store_world(engine)
+    snap = load_snapshot(engine, RULES)
+    day = 86_400_000
+    now_ms = int(NOW.timestamp() * 1000)
+    everything = count_mirrors(engine, RULES, 0, now_ms + day)
+    around = count_mirrors(engine, RULES, now_ms - 201 * day, now_ms - 199 * day)
+    since = count_mirrors(engine, RULES, now_ms - 199 * day, now_ms + day)
+    assert everything == snap.mirrors_dropped == 1
+    assert (around, since) == (1, 0)
