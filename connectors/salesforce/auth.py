@@ -24,11 +24,13 @@ import jwt
 import requests
 
 from config.settings import SalesforceSettings
-from connectors.errors import AuthError, ConfigurationError, RetriableError
+from connectors.errors import AuthError, ConfigurationError, RetriableError, http_context
+from connectors.transport import endpoint, transport_error
 
 log = logging.getLogger("reengage.salesforce.auth")
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 JWT_LIFETIME_SECONDS = 180
+FIX_TLS = "check REENGAGE_SALESFORCE__INSTANCE_URL and REENGAGE_SALESFORCE__CA_BUNDLE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,14 +149,18 @@ class Authenticator:
         try:
             answer = self._http.post(url, data=form, timeout=self._settings.timeout_seconds)
         except (requests.ConnectionError, requests.Timeout) as exc:
-            raise RetriableError(
-                "cannot reach the Salesforce token endpoint",
+            raise transport_error(
+                exc,
                 platform="salesforce",
-                detail=type(exc).__name__,
+                target="the Salesforce token endpoint",
+                url=url,
+                timeout=self._settings.timeout_seconds,
+                fix=FIX_TLS,
             ) from None
+        where = http_context(answer.status_code, None, endpoint(url))
         if answer.status_code >= 500:
             raise RetriableError(
-                "the Salesforce token endpoint failed",
+                f"the Salesforce token endpoint failed {where}",
                 platform="salesforce",
                 status=answer.status_code,
             )
@@ -163,7 +169,7 @@ class Authenticator:
             code = str(body.get("error", "unknown_error"))
             said = str(body.get("error_description", ""))
             raise AuthError(
-                f"Salesforce refused the {self.mode} login ({code}: {said})",
+                f"Salesforce refused the {self.mode} login ({code}: {said}) {where}",
                 platform="salesforce",
                 status=answer.status_code,
                 code=code,

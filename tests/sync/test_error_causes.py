@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from tests.cli_process import run_cli
 from tests.connectors.local_servers import UntrustedTls
 
@@ -33,9 +31,6 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-@pytest.mark.xfail(
-    strict=True, reason="transport errors hide the URL and reason; TLS failures are retried"
-)
 def test_an_untrusted_salesforce_certificate_fails_at_once_naming_the_url(
     tmp_path: Path,
 ) -> None:
@@ -57,9 +52,6 @@ def test_an_untrusted_salesforce_certificate_fails_at_once_naming_the_url(
     assert server.connections == 1, f"{server.connections} connection attempts: {said}"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="transport errors hide the URL and reason; TLS failures are retried"
-)
 def test_a_closed_hubspot_port_names_host_port_and_refused(tmp_path: Path) -> None:
     done = run_cli(
         ["setup", "--check-only"],
