@@ -8,8 +8,13 @@ counts the attempts.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
+
+from config.settings import SalesforceSettings
 from tests.cli_process import run_cli
 from tests.connectors.local_servers import UntrustedTls
 
@@ -66,3 +71,29 @@ def test_a_closed_hubspot_port_names_host_port_and_refused(tmp_path: Path) -> No
     assert "127.0.0.1:9" in said, said
     assert "refused" in said, said
     assert "pat-na1-token" not in said
+
+
+def credential_sets(message: str) -> list[list[str]]:
+    """The complete sets of Salesforce variables a refusal lists ("set A; or B + C (flow)...")."""
+    listed = message.split(": set ", 1)[1]
+    choices = [re.sub(r"\([^)]*\)", "", choice) for choice in listed.split("; or ")]
+    return [re.findall(r"\b[A-Z][A-Z_]+\b", choice) for choice in choices]
+
+
+VALUES = {"PRIVATE_KEY_FILE": "key.pem", "SECURITY_TOKEN": "tok"}
+
+
+@pytest.mark.xfail(strict=True, reason="the refusal lists USERNAME + PASSWORD, which is refused")
+def test_every_credential_set_the_refusal_lists_is_accepted_and_the_readme_agrees() -> None:
+    with pytest.raises(ValidationError) as refused:
+        SalesforceSettings(instance_url="https://x.my.salesforce.com", username="u")
+    sets = credential_sets(str(refused.value))
+    assert len(sets) == 4, sets
+    for names in sets:
+        given = {name.lower(): VALUES.get(name, "v") for name in names}
+        settings = SalesforceSettings(instance_url="https://x.my.salesforce.com", **given)  # type: ignore[arg-type]
+        assert settings.auth_mode is not None, names
+    password_set = next(s for s in sets if "PASSWORD" in s)
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if "username-password flow" in line)
+    assert set(re.findall(r"__([A-Z_]+)", row)) >= set(password_set), row
