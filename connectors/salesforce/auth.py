@@ -8,8 +8,10 @@ in the settings cannot be renewed, so :attr:`Authenticator.can_refresh` is False
 
 Secrets are read from :class:`~pydantic.SecretStr` only to build the request; no
 log line and no error message ever holds one (errors carry only what Salesforce said).
-The username-password flow is being retired by Salesforce (KB 005461976: enforced
-from February 2027); it still works here, with a warning in the log.
+The username-password flow (OAuth password grant: consumer key and secret, username,
+password and the security token if the org asks for one) is being retired by
+Salesforce (KB 005461976: enforced from 20 February 2027); it still works here,
+with a warning in the log.
 """
 
 from __future__ import annotations
@@ -101,8 +103,8 @@ class Authenticator:
     def _password_form(self) -> dict[str, str]:
         s = self._settings
         log.warning(
-            "Salesforce username-password login is being retired by Salesforce "
-            "(enforced from February 2027): move to JWT bearer or client credentials"
+            "the Salesforce username-password flow is being retired by Salesforce (enforced "
+            "from 20 February 2027, KB 005461976): prefer JWT bearer or client credentials"
         )
         assert s.password is not None and s.username is not None
         secret = s.password.get_secret_value()

@@ -83,7 +83,6 @@ def credential_sets(message: str) -> list[list[str]]:
 VALUES = {"PRIVATE_KEY_FILE": "key.pem", "SECURITY_TOKEN": "tok"}
 
 
-@pytest.mark.xfail(strict=True, reason="the refusal lists USERNAME + PASSWORD, which is refused")
 def test_every_credential_set_the_refusal_lists_is_accepted_and_the_readme_agrees() -> None:
     with pytest.raises(ValidationError) as refused:
         SalesforceSettings(instance_url="https://x.my.salesforce.com", username="u")
