@@ -100,7 +100,6 @@ def test_every_credential_set_the_refusal_lists_is_accepted_and_the_readme_agree
     assert set(re.findall(r"__([A-Z_]+)", row)) >= set(password_set), row
 
 
-@pytest.mark.xfail(strict=True, reason="explain_error drops the status and code a message lacks")
 def test_the_one_line_carries_status_and_code_the_message_lacks() -> None:
     error = ConnectorError(
         "the platform refused the job:\nsee its log", platform="salesforce", status=400, code="X_Y"
