@@ -154,7 +154,9 @@ class SalesforceSettings(BaseModel):
             raise ValueError(
                 "incomplete Salesforce credentials (" + ", ".join(given) + " given): set "
                 "SESSION_ID; or CONSUMER_KEY + USERNAME + PRIVATE_KEY_FILE (JWT bearer); or "
-                "CONSUMER_KEY + CONSUMER_SECRET (client credentials); or USERNAME + PASSWORD"
+                "CONSUMER_KEY + CONSUMER_SECRET (client credentials); or CONSUMER_KEY + "
+                "CONSUMER_SECRET + USERNAME + PASSWORD (username-password, which Salesforce is "
+                "retiring)"
             )
         if self.auth_mode is not None and self.instance_url is None:
             raise ValueError("INSTANCE_URL is required with Salesforce credentials")
@@ -162,9 +164,10 @@ class SalesforceSettings(BaseModel):
             self.consumer_key and self.consumer_secret
         ):
             raise ValueError(
-                "the username-password flow (OAuth password grant) also needs CONSUMER_KEY and "
-                "CONSUMER_SECRET of the connected app; Salesforce is retiring this flow: "
-                "prefer JWT bearer or client credentials"
+                "the username-password flow (OAuth password grant) needs CONSUMER_KEY + "
+                "CONSUMER_SECRET + USERNAME + PASSWORD (and SECURITY_TOKEN if the org asks for "
+                "one); Salesforce is retiring it (enforced from 20 February 2027): prefer JWT "
+                "bearer or client credentials"
             )
         return self
 

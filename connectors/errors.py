@@ -10,6 +10,11 @@ ConnectorError                 base; ``user_message`` is safe to print, ``detail
     └── AuthError              bad or expired token, missing scope or permission
 ```
 
+What waiting cannot heal is never retried: a TLS verification failure is a
+:class:`ConfigurationError` (see :mod:`connectors.transport`), and
+:func:`heals_by_waiting` refuses 401 and 403 even when a connector called them
+retriable, but for ``REQUEST_LIMIT_EXCEEDED`` (Salesforce's concurrent-request flavour).
+
 Platform connectors raise only these (vendor exceptions never cross
 ``connectors/base.py``). :func:`classify_status` maps an HTTP status to the
 class; platform codes (``REQUEST_LIMIT_EXCEEDED``, ``policyName: DAILY``...)
@@ -21,7 +26,11 @@ from __future__ import annotations
 
 
 class ConnectorError(Exception):
-    """Something a platform said or did; ``platform`` names which."""
+    """Something a platform said or did; ``platform`` names which.
+
+    ``user_message`` carries the cause a person needs (the URL and the reason, or the
+    HTTP status and the platform's error code): every front end prints it as is.
+    """
 
     def __init__(
         self,
@@ -38,6 +47,11 @@ class ConnectorError(Exception):
         self.status = status
         self.code = code
         self.detail = detail
+
+    def add_context(self, text: str) -> None:
+        """Appends ``text`` (say the status and URL) to the message a person reads."""
+        self.user_message = f"{self.user_message} {text}".strip()
+        self.args = (self.user_message,)
 
 
 class RetriableError(ConnectorError):
@@ -80,3 +94,28 @@ def classify_status(status: int) -> type[ConnectorError]:
     if 400 <= status < 500:
         return RecordError
     return RetriableError if status >= 500 else ConnectorError
+
+
+# 403 codes that do clear by waiting (Salesforce's concurrent-request limit); the daily
+# REQUEST_LIMIT_EXCEEDED is a BudgetExhausted, a clean stop, and never reaches the retry
+WAITABLE_FORBIDDEN_CODES = frozenset({"REQUEST_LIMIT_EXCEEDED"})
+
+
+def heals_by_waiting(exc: BaseException) -> bool:
+    """Whether the same request may succeed after a wait: the retry policy's one predicate.
+
+    A refused token (401) or a refused permission (403) stays refused however long one
+    waits, so they are not retried even when a connector raised them as retriable.
+    """
+    if not isinstance(exc, RetriableError):
+        return False
+    if exc.status in (401, 403):
+        return exc.code in WAITABLE_FORBIDDEN_CODES
+    return True
+
+
+def http_context(status: int | None, code: str | None, url: str | None) -> str:
+    """``(HTTP 401 INVALID_AUTHENTICATION from https://host:443/path)`` for a message."""
+    parts = [f"HTTP {status}" if status else "", code or "", f"from {url}" if url else ""]
+    said = " ".join(p for p in parts if p)
+    return f"({said})" if said else ""

@@ -1,8 +1,10 @@
 """The one retry policy of every connector (tenacity).
 
-Retries only :class:`~connectors.errors.RetriableError` (429, 5xx, dropped
-connections, as each connector classifies them); honours the platform's
-``retry_after`` when it said one, else waits exponentially with jitter;
+Retries only what waiting can heal (:func:`~connectors.errors.heals_by_waiting`):
+a :class:`~connectors.errors.RetriableError` (429, 5xx, refused or dropped
+connections, timeouts, as each connector classifies them) that is not a 401 or
+403, and never a TLS verification failure (a configuration error). Honours the
+platform's ``retry_after`` when it said one, else waits exponentially with jitter;
 bounded by attempts and by total time; re-raises the last error. Writes are
 retried only when the caller knows them to be idempotent: the caller decides
 by wrapping or not.
@@ -21,13 +23,13 @@ from typing import TypeVar
 from tenacity import (
     RetryCallState,
     Retrying,
-    retry_if_exception_type,
+    retry_if_exception,
     stop_after_attempt,
     stop_after_delay,
     wait_exponential_jitter,
 )
 
-from connectors.errors import RetriableError
+from connectors.errors import RetriableError, heals_by_waiting
 
 T = TypeVar("T")
 log = logging.getLogger("reengage.retry")
@@ -78,7 +80,7 @@ def call_with_retry(
     """Calls ``fn`` until it returns, raises a non-retriable error, or the policy runs out."""
     policy = policy or RetryPolicy()
     retrying = Retrying(
-        retry=retry_if_exception_type(RetriableError),
+        retry=retry_if_exception(heals_by_waiting),
         stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.total_seconds),
         wait=_Wait(policy),
         sleep=sleep,

@@ -79,8 +79,16 @@ MISSING_SETUP_CODES = frozenset({"INVALID_FIELD", "PROPERTY_DOESNT_EXIST", "INVA
 
 
 def explain_error(exc: ConnectorError) -> str:
-    """A platform error for a person, with the fix when it is a known one."""
-    text = exc.user_message
+    """A platform error for a person, on one line: its cause (the HTTP status and the
+    platform's error code when the message does not already say them), and the fix
+    when it is a known one."""
+    text = " ".join(exc.user_message.split())
+    said = [
+        f"HTTP {exc.status}" if exc.status and str(exc.status) not in text else "",
+        exc.code if exc.code and exc.code not in text else "",
+    ]
+    if any(said):
+        text += " (" + " ".join(part for part in said if part) + ")"
     if exc.code in MISSING_SETUP_CODES or any(c in text for c in MISSING_SETUP_CODES):
         text += " (reengage's fields or lists may be missing: run `reengage setup`)"
     return text

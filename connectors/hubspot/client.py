@@ -11,8 +11,10 @@ cached. Each call:
    connections, bounded); urllib3's own retries are switched off so there is
    one policy, not two nested ones;
 4. translates the SDK's 60 unrelated ``ApiException`` classes by duck-typing
-   ``.status / .body / .headers`` (and urllib3's connection errors) into
-   :mod:`connectors.errors`.
+   ``.status / .body / .headers`` into :mod:`connectors.errors`, with the HTTP
+   status, HubSpot's ``category`` and where the call went; a call that got no
+   answer (DNS, refused, timeout, TLS) is classified by :mod:`connectors.transport`,
+   which names the URL and the reason and does not retry what waiting cannot heal.
 
 The legacy email events API is not in the SDK; :meth:`HubSpotClient.get_json`
 reaches it with httpx through the same steps.
@@ -34,10 +36,15 @@ import urllib3
 from urllib3.util.retry import Retry
 
 from config.settings import HubSpotSettings
-from connectors.errors import BudgetExhausted, ConfigurationError, ConnectorError, RetriableError
+from connectors.errors import (
+    BudgetExhausted,
+    ConfigurationError,
+    ConnectorError,
+    RetriableError,
+    http_context,
+)
 from connectors.hubspot.limits import (
     PLATFORM,
-    connection_error,
     daily_left,
     penalty_for,
     translate,
@@ -45,6 +52,7 @@ from connectors.hubspot.limits import (
 )
 from connectors.ratelimit import SlidingWindow
 from connectors.retry import RetryPolicy, call_with_retry
+from connectors.transport import endpoint, is_transport_failure, transport_error
 
 log = logging.getLogger("reengage.hubspot")
 T = TypeVar("T")
@@ -191,7 +199,7 @@ class HubSpotClient:
             except ConnectorError:
                 raise
             except Exception as exc:
-                raise self._scrubbed(self._translate(exc)) from None
+                raise self._scrubbed(self._translate(exc, label)) from None
             self._watch_daily(headers)
             if not search:
                 self._watch_window(headers)
@@ -205,21 +213,26 @@ class HubSpotClient:
             error.detail = error.detail.replace(self._token, "[token]")
         return error
 
-    def _translate(self, exc: Exception) -> ConnectorError:
-        if _tls_failure(exc):
-            return ConfigurationError(
-                "TLS to HubSpot failed (certificate not trusted?): check "
-                "REENGAGE_HUBSPOT__BASE_URL and REENGAGE_HUBSPOT__CA_BUNDLE",
-                platform=PLATFORM,
-                detail=f"{type(exc).__name__}: {exc}",
-            )
+    def _translate(self, exc: Exception, label: str) -> ConnectorError:
+        """The taxonomy's error for one failed call, naming where it went and why."""
         if isinstance(exc, _HttpFailure):
             error = translate(exc.status, exc.body, exc.headers)
-        elif isinstance(exc, urllib3.exceptions.HTTPError | httpx.TransportError | OSError):
-            return connection_error(exc)
+            error.add_context(http_context(error.status, error.code, endpoint(exc.url)))
+        elif _no_answer(exc):
+            return transport_error(
+                exc,
+                platform=PLATFORM,
+                target="HubSpot",
+                url=self.settings.base_url,
+                timeout=self.settings.timeout_seconds,
+                fix="check REENGAGE_HUBSPOT__BASE_URL and REENGAGE_HUBSPOT__CA_BUNDLE",
+            )
         elif isinstance(getattr(exc, "status", None), int) and exc.status:  # type: ignore[attr-defined]
             headers = dict(getattr(exc, "headers", None) or {})
             error = translate(exc.status, getattr(exc, "body", None), headers)  # type: ignore[attr-defined]
+            # the SDK's exceptions keep no URL: the base URL and the call name it
+            where = f"{endpoint(self.settings.base_url)} {label}"
+            error.add_context(http_context(error.status, error.code, where))
         else:
             raise exc
         if error.status == 429:
@@ -253,19 +266,12 @@ class HubSpotClient:
         self.http.close()
 
 
-def _tls_failure(exc: BaseException) -> bool:
-    """Whether a failure is a TLS handshake / certificate problem (not worth retrying)."""
-    seen: BaseException | None = exc
-    for _ in range(6):
-        if seen is None:
-            return False
-        if isinstance(seen, ssl.SSLError | urllib3.exceptions.SSLError):
-            return True
-        if getattr(seen, "status", None) == 0 and "SSLError" in str(getattr(seen, "reason", "")):
-            return True  # the SDK's own wrapping of urllib3's SSLError
-        reason = getattr(seen, "reason", None)
-        seen = reason if isinstance(reason, BaseException) else (seen.__cause__ or seen.__context__)
-    return False
+def _no_answer(exc: BaseException) -> bool:
+    """Whether a call failed before any HTTP answer: urllib3's and httpx's transport
+    errors, the SDK's ``status=0`` wrapping of a TLS failure, a socket error."""
+    if isinstance(exc, urllib3.exceptions.HTTPError | httpx.TransportError | OSError):
+        return True
+    return getattr(exc, "status", None) == 0 and is_transport_failure(exc)
 
 
 class _HttpFailure(Exception):
@@ -276,3 +282,4 @@ class _HttpFailure(Exception):
         self.status = response.status_code
         self.body = response.content
         self.headers = dict(response.headers)
+        self.url = str(response.url)

@@ -188,10 +188,3 @@ def translate(
         code=category,
         detail=message,
     )
-
-
-def connection_error(exc: BaseException) -> RetriableError:
-    """A dropped connection, reset or timeout: worth the same request again."""
-    return RetriableError(
-        "HubSpot connection failed", platform=PLATFORM, detail=f"{type(exc).__name__}: {exc}"
-    )

@@ -8,8 +8,10 @@ in the settings cannot be renewed, so :attr:`Authenticator.can_refresh` is False
 
 Secrets are read from :class:`~pydantic.SecretStr` only to build the request; no
 log line and no error message ever holds one (errors carry only what Salesforce said).
-The username-password flow is being retired by Salesforce (KB 005461976: enforced
-from February 2027); it still works here, with a warning in the log.
+The username-password flow (OAuth password grant: consumer key and secret, username,
+password and the security token if the org asks for one) is being retired by
+Salesforce (KB 005461976: enforced from 20 February 2027); it still works here,
+with a warning in the log.
 """
 
 from __future__ import annotations
@@ -24,11 +26,13 @@ import jwt
 import requests
 
 from config.settings import SalesforceSettings
-from connectors.errors import AuthError, ConfigurationError, RetriableError
+from connectors.errors import AuthError, ConfigurationError, RetriableError, http_context
+from connectors.transport import endpoint, transport_error
 
 log = logging.getLogger("reengage.salesforce.auth")
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 JWT_LIFETIME_SECONDS = 180
+FIX_TLS = "check REENGAGE_SALESFORCE__INSTANCE_URL and REENGAGE_SALESFORCE__CA_BUNDLE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +103,8 @@ class Authenticator:
     def _password_form(self) -> dict[str, str]:
         s = self._settings
         log.warning(
-            "Salesforce username-password login is being retired by Salesforce "
-            "(enforced from February 2027): move to JWT bearer or client credentials"
+            "the Salesforce username-password flow is being retired by Salesforce (enforced "
+            "from 20 February 2027, KB 005461976): prefer JWT bearer or client credentials"
         )
         assert s.password is not None and s.username is not None
         secret = s.password.get_secret_value()
@@ -147,14 +151,18 @@ class Authenticator:
         try:
             answer = self._http.post(url, data=form, timeout=self._settings.timeout_seconds)
         except (requests.ConnectionError, requests.Timeout) as exc:
-            raise RetriableError(
-                "cannot reach the Salesforce token endpoint",
+            raise transport_error(
+                exc,
                 platform="salesforce",
-                detail=type(exc).__name__,
+                target="the Salesforce token endpoint",
+                url=url,
+                timeout=self._settings.timeout_seconds,
+                fix=FIX_TLS,
             ) from None
+        where = http_context(answer.status_code, None, endpoint(url))
         if answer.status_code >= 500:
             raise RetriableError(
-                "the Salesforce token endpoint failed",
+                f"the Salesforce token endpoint failed {where}",
                 platform="salesforce",
                 status=answer.status_code,
             )
@@ -163,7 +171,7 @@ class Authenticator:
             code = str(body.get("error", "unknown_error"))
             said = str(body.get("error_description", ""))
             raise AuthError(
-                f"Salesforce refused the {self.mode} login ({code}: {said})",
+                f"Salesforce refused the {self.mode} login ({code}: {said}) {where}",
                 platform="salesforce",
                 status=answer.status_code,
                 code=code,

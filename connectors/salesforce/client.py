@@ -3,9 +3,11 @@
 One place decides what happens when a request fails (STYLE: one retry policy,
 one error taxonomy):
 
-* 5xx, timeouts, dropped connections and the *concurrent*-request flavour of 403
-  ``REQUEST_LIMIT_EXCEEDED`` are :class:`RetriableError`, retried by tenacity
-  through :func:`connectors.retry.call_with_retry` (bounded);
+* 5xx, timeouts, refused or dropped connections and the *concurrent*-request
+  flavour of 403 ``REQUEST_LIMIT_EXCEEDED`` are :class:`RetriableError`, retried by
+  tenacity through :func:`connectors.retry.call_with_retry` (bounded); a request
+  that got no answer is classified by :mod:`connectors.transport` (the URL and the
+  reason; a TLS verification failure is a configuration error, never retried);
 * 401 ``INVALID_SESSION_ID``: log in again once and repeat the request (a given
   session id cannot be renewed: that is an :class:`AuthError`);
 * the *daily* 403 ``REQUEST_LIMIT_EXCEEDED``, or usage past
@@ -37,9 +39,11 @@ from connectors.errors import (
     ConnectorError,
     RetriableError,
     classify_status,
+    http_context,
 )
 from connectors.retry import RetryPolicy, call_with_retry
-from connectors.salesforce.auth import Authenticator
+from connectors.salesforce.auth import FIX_TLS, Authenticator
+from connectors.transport import endpoint, transport_error
 
 T = TypeVar("T")
 log = logging.getLogger("reengage.salesforce")
@@ -90,7 +94,9 @@ def translate(exc: SalesforceError | SalesforceOperationError) -> ConnectorError
         return ConnectorError(f"Salesforce Bulk API job failed: {exc}", platform="salesforce")
     status = int(exc.status)
     code, message = error_parts(exc)
+    where = endpoint(str(exc.url)) if exc.url else None
     text = f"Salesforce answered {status} {code or ''}: {message}".replace(" :", ":")
+    text += f" {http_context(None, None, where)}" if where else ""
     kw: dict[str, Any] = {
         "platform": "salesforce",
         "status": status,
@@ -214,9 +220,18 @@ class SalesforceClient:
             return fn(self.sf)
         except (SalesforceError, SalesforceOperationError) as exc:
             raise translate(exc) from None
-        except _DROPPED as exc:
+        except requests.exceptions.JSONDecodeError as exc:
             raise RetriableError(
-                "the connection to Salesforce failed",
+                "Salesforce's answer was not JSON (cut short?)",
                 platform="salesforce",
                 detail=type(exc).__name__,
+            ) from None
+        except _DROPPED as exc:
+            raise transport_error(
+                exc,
+                platform="salesforce",
+                target="Salesforce",
+                url=self.auth.instance_url,
+                timeout=self.settings.timeout_seconds,
+                fix=FIX_TLS,
             ) from None
