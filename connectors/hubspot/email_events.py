@@ -81,6 +81,7 @@ def read_email_events(
     offset = state.get("offset")
     while True:
         params: dict[str, Any] = {**bounds, "eventType": event_type, "limit": PAGE_LIMIT}
+        params["excludeFilteredEvents"] = "true"  # fewer rows; flagged rows are dropped anyway
         if offset:
             params["offset"] = offset
         answer = client.get_json(EVENTS_PATH, params)

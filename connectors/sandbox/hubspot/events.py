@@ -75,8 +75,13 @@ class EmailEventLog:
         recipient: str | None,
         offset: int | None,
         limit: int,
+        exclude_filtered: bool = False,
     ) -> Page:
-        """Newest first, as HubSpot returns them; ``offset`` is where the previous page ended."""
+        """Newest first, as HubSpot returns them; ``offset`` is where the previous page ended.
+
+        ``exclude_filtered``: ``excludeFilteredEvents=true`` leaves out the events HubSpot
+        flagged ``filteredEvent`` (bot clicks, security scanners); by default they are kept.
+        """
         lo = bisect_left(self._ms, start_ms) if start_ms is not None else 0
         hi = bisect_right(self._ms, end_ms) if end_ms is not None else len(self._ms)
         if offset is not None:
@@ -90,6 +95,8 @@ class EmailEventLog:
             position = candidates[index]
             event = self.events[position]
             if event_type and event.type != event_type:
+                continue
+            if exclude_filtered and event.filtered_event:
                 continue
             if len(found) == limit:
                 return Page(found, str(position + 1))

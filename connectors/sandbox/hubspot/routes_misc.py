@@ -70,6 +70,7 @@ async def email_events(ctx: Context, request: Request) -> Response:
             recipient=params.get("recipient"),
             offset=int(offset) if offset and offset.isdigit() else None,
             limit=max(1, int_param(request, "limit", 100, MAX_EMAIL_EVENTS)),
+            exclude_filtered=params.get("excludeFilteredEvents", "").lower() == "true",
         )
     body: dict[str, Any] = {"events": page.items, "hasMore": page.next_cursor is not None}
     if page.next_cursor is not None:

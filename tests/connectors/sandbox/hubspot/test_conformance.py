@@ -241,7 +241,6 @@ def test_paging_returns_each_contact_once(client: Any, archived: bool) -> None:
     assert seen == expected
 
 
-@pytest.mark.xfail(strict=True, reason="the emulator ignores excludeFilteredEvents")
 def test_email_events_leave_out_bot_filtered_events_when_asked(emulator: HubSpotEmulator) -> None:
     """``excludeFilteredEvents=true`` drops events HubSpot flagged as filtered (default: kept)."""
     auth = {"Authorization": f"Bearer {emulator.token}"}
