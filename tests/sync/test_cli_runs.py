@@ -92,7 +92,6 @@ def cli(args: list[str], tmp_path: Path, url: str) -> dict[str, object]:
     return doc
 
 
-@pytest.mark.xfail(strict=True, reason="no `reengage runs`: the runs are stored but not shown")
 def test_runs_lists_a_recorded_run_with_its_figures(
     store: tuple[Engine, str], tmp_path: Path
 ) -> None:
@@ -116,7 +115,6 @@ def test_runs_lists_a_recorded_run_with_its_figures(
     assert run["failed"] == {"salesforce": 1}
 
 
-@pytest.mark.xfail(strict=True, reason="no `reengage errors`: parked operations are not shown")
 def test_errors_lists_a_parked_operation(store: tuple[Engine, str], tmp_path: Path) -> None:
     engine, url = store
     park_one(engine, record_run(engine))
