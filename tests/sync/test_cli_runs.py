@@ -8,22 +8,42 @@ stdout is parsed as data.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import threading
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+import typer
+from sqlalchemy import Engine, select, update
 
-from connectors.base import Platform, RecordRef, RecordType, WriteResult, WriteStatus
+from config.rules import load_rules
+from config.settings import Settings
+from connectors.base import (
+    Platform,
+    RecordRef,
+    RecordType,
+    StopRun,
+    WriteResult,
+    WriteStatus,
+)
 from sync.apply import ApplyStats
+from sync.cli_runs import parse_since
 from sync.journal import pending, record_outcomes, save_plan
+from sync.metrics import Metrics
 from sync.plan.model import Operation, OpKind, Plan
 from sync.pull import PullStats
+from sync.report import build_report, html_text
 from sync.run import RunResult, _stats, finish_run, start_run
+from sync.serve import sync_cycle
 from sync.store.migrate import open_store
+from sync.store.runlog import failures, recent_runs
+from sync.store.schema import operations, plans, runs
 from tests.cli_process import run_cli
+from tests.sync.serve.test_loop import StoppingSource
 
 INSTANCE = "https://acme.my.salesforce.com"
 LEAD = "00Q5g00000AbCdEAAA"
@@ -132,3 +152,109 @@ def test_errors_lists_a_parked_operation(store: tuple[Engine, str], tmp_path: Pa
     assert error["error_message"] == "Status may not be set on a converted lead"
     assert error["attempts"] == 2
     assert error["operation"] == "update_fields"
+
+
+def age(engine: Engine, run_id: int, started: datetime) -> None:
+    """Moves a recorded run (and its plans' operations) back to ``started``."""
+    with engine.begin() as conn:
+        conn.execute(
+            update(runs).where(runs.c.id == run_id).values(started_at=started, finished_at=started)
+        )
+        plan_ids = select(plans.c.id).where(plans.c.run_id == run_id)
+        conn.execute(
+            update(operations).where(operations.c.plan_id.in_(plan_ids)).values(updated_at=started)
+        )
+
+
+def test_since_leaves_out_what_came_before_the_cutoff(
+    store: tuple[Engine, str], tmp_path: Path
+) -> None:
+    engine, url = store
+    old = record_run(engine)
+    park_one(engine, old)
+    age(engine, old, datetime.now(UTC) - timedelta(days=3))
+    new = record_run(engine)
+    engine.dispose()
+    cutoff = (datetime.now(UTC) - timedelta(days=2)).isoformat()
+    listed = cli(["runs", "--json", "--since", cutoff], tmp_path, url)
+    assert [r["id"] for r in listed["runs"]] == [new]  # type: ignore[union-attr]
+    assert cli(["errors", "--json", "--since", "2d"], tmp_path, url)["errors"] == []
+    listed = cli(["runs", "--json", "--since", "4d"], tmp_path, url)
+    assert [r["id"] for r in listed["runs"]] == [new, old]  # type: ignore[union-attr]
+    found = cli(["errors", "--json", "--since", "4d"], tmp_path, url)["errors"]
+    assert [e["record_id"] for e in found] == [LEAD]  # type: ignore[union-attr,index]
+
+
+def test_csv_is_one_row_per_run_and_per_failure(store: tuple[Engine, str], tmp_path: Path) -> None:
+    engine, url = store
+    park_one(engine, record_run(engine))
+    engine.dispose()
+    env = {"REENGAGE_DATABASE_URL": url, "REENGAGE_SALESFORCE__INSTANCE_URL": INSTANCE}
+    done = run_cli(["runs", "--csv"], tmp_path, REENGAGE_LOG_LEVEL="DEBUG", **env)
+    assert done.returncode == 0, done.stderr
+    (run,) = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert (run["kind"], run["trigger"], run["status"], run["exit_code"]) == (
+        "sync", "manual", "ok", "1",
+    )  # fmt: skip
+    assert run["read hubspot/contacts"] == "40" and run["read salesforce/Lead"] == "9"
+    assert run["applied hubspot"] == "5" and run["failed salesforce"] == "1"
+    done = run_cli(["errors", "--csv"], tmp_path, REENGAGE_LOG_LEVEL="DEBUG", **env)
+    assert done.returncode == 0, done.stderr
+    (error,) = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert error["link"] == f"{INSTANCE}/lightning/r/Lead/{LEAD}/view"
+    assert (error["kind"], error["parked"], error["attempts"]) == ("parked", "True", "2")
+    assert error["error_code"] == "FIELD_CUSTOM_VALIDATION_EXCEPTION"
+
+
+def test_attempts_count_every_plan_and_the_log_shows_the_operation_once(store_url: str) -> None:
+    engine = open_store(store_url)
+    try:
+        run_id = record_run(engine)
+        park_one(engine, run_id, max_attempts=3)
+        with engine.connect() as conn:
+            (failure,) = failures(conn, datetime.now(UTC) - timedelta(hours=1))
+            (run,) = recent_runs(conn, datetime.now(UTC) - timedelta(hours=1))
+        assert (failure.kind, failure.attempts, failure.run_id) == ("parked", 3, run_id)
+        assert (failure.object, failure.record_id) == ("lead", LEAD)
+        assert run.read["salesforce"] == {"Lead": 9, "Contact": 3}
+    finally:
+        engine.dispose()
+
+
+def test_a_scheduled_run_is_logged_with_its_trigger_and_exit(
+    store: tuple[Engine, str],
+) -> None:
+    """``reengage serve``'s cycle is a ``schedule`` run; a budget stop exits 3."""
+    engine, _ = store
+    cycle = sync_cycle(
+        engine, Settings(), load_rules(), Metrics(), connectors=lambda *_: {
+            Platform.SALESFORCE: StoppingSource()
+        },
+    )  # fmt: skip
+    with pytest.raises(StopRun):
+        cycle(threading.Event())
+    with engine.connect() as conn:
+        (run,) = recent_runs(conn, datetime.now(UTC) - timedelta(hours=1))
+    engine.dispose()
+    assert (run.trigger, run.status, run.exit_code) == ("schedule", "stopped", 3)
+    assert run.message and "daily budget" in run.message
+
+
+def test_since_takes_durations_and_dates() -> None:
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    assert parse_since(None, now=now) == now - timedelta(days=7)
+    assert parse_since("24h", now=now) == now - timedelta(hours=24)
+    assert parse_since("2w", now=now) == now - timedelta(weeks=2)
+    assert parse_since("2026-11-19", now=now) == datetime(2026, 11, 19, tzinfo=UTC)
+    with pytest.raises(typer.BadParameter, match="neither a duration"):
+        parse_since("yesterday", now=now)
+
+
+def test_the_html_report_names_the_sync_log(sqlite_url: str) -> None:
+    engine = open_store(sqlite_url)
+    try:
+        end = datetime.now(UTC)
+        page = html_text(build_report(engine, load_rules(), end - timedelta(weeks=4), end))
+    finally:
+        engine.dispose()
+    assert "<code>reengage runs</code>" in page and "<code>reengage errors</code>" in page
