@@ -112,19 +112,23 @@ def _exit(run: RunEntry) -> str:
 
 
 def _counts(by_platform: dict[str, int]) -> str:
-    return "\n".join(f"{p} {n:,}" for p, n in by_platform.items()) or "0"
+    named = {"alerts" if p == "-" else p: n for p, n in by_platform.items()}
+    return "\n".join(f"{p} {n:,}" for p, n in sorted(named.items())) or "0"
+
+
+def _reads(platform: str, streams: dict[str, int]) -> str:
+    """``hubspot 1,204: contacts 255, emails 155`` (streams that read nothing left out)."""
+    found = ", ".join(f"{s} {n:,}" for s, n in streams.items() if n)
+    return f"{platform} {sum(streams.values()):,}" + (f": {found}" if found else "")
 
 
 def _runs_table(entries: list[RunEntry], since: datetime) -> None:
     table = Table(title=f"runs since {since:%Y-%m-%d %H:%M} UTC (newest first)")
     for col in ("run", "kind", "trigger", "started (UTC)", "took", "read", "applied", "failed",
                 "exit"):  # fmt: skip
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", max_width=72 if col == "read" else None)
     for run in entries:
-        read = "\n".join(
-            f"{p}: " + ", ".join(f"{s} {n:,}" for s, n in streams.items())
-            for p, streams in run.read.items()
-        )
+        read = "\n".join(_reads(p, streams) for p, streams in run.read.items())
         took = "running" if run.seconds is None else f"{run.seconds:,.1f} s"
         _row(table, str(run.id), run.kind, run.trigger or "-", _when(run.started_at), took,
              read or "-", _counts(run.applied), _counts(run.failed), _exit(run))  # fmt: skip
@@ -174,14 +178,15 @@ def error_row(failure: Failure, links: RecordLinks) -> dict[str, Any]:
 
 def _errors_table(rows: list[dict[str, Any]], since: datetime) -> None:
     table = Table(title=f"operations that failed since {since:%Y-%m-%d %H:%M} UTC (latest first)")
+    widths = {"operation": 24, "error": 48}  # a platform message may run long: folded
     for col in ("at (UTC)", "run", "kind", "record", "operation", "error", "attempts"):
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", max_width=widths.get(col))
     for r in rows:
         record = r["record"] or f"{r['platform']} {r['object'] or ''} {r['record_id'] or ''}"
         if r["link"]:
             record += f"\n{r['link']}"
         operation = r["operation"] + (f" {r['target']}" if r["target"] else "")
-        error = f"{r['error_code'] or '-'}: {r['error_message'] or ''}"
+        error = f"{r['error_code'] or '-'}\n{r['error_message'] or ''}"
         _row(table, _when(r["at"]), str(r["run_id"] or "-"), r["kind"], record, operation,
              error, str(r["attempts"]))  # fmt: skip
     console_for().print(table)

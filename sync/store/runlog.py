@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from sync.store.schema import operations, plans, runs
 
@@ -30,6 +30,7 @@ FAILURE_KINDS = ("failed", "parked")
 
 _EXIT_BY_STATUS = {"ok": 0, "failed": 1, "stopped": 3}
 _ONE_OFF = ("create_task", "send_alert")
+JournalCounts = dict[str, dict[str, int]]  # applied / failed -> platform -> operations
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,9 @@ class RunEntry:
     Attributes:
         read: platform -> stream -> records read (``records`` / ``activities`` /
             ``deals`` for runs recorded before per-stream counts were kept).
-        applied, failed: platform -> operations (alerts under ``-``).
+        applied, failed: platform -> operations (alerts under ``-``); from the journal for a
+            run that made a plan (so a plan applied later by ``reengage apply`` counts), from
+            the run's stats otherwise. ``failed`` counts parked operations too.
         exit_code: what ``reengage sync`` exits with for this outcome; None while running.
     """
 
@@ -116,8 +119,11 @@ def _reads(stats: Mapping[str, Any]) -> dict[str, dict[str, int]]:
     return {p: {k: int(n) for k, n in by.items()} for p, by in (stats.get("read") or {}).items()}
 
 
-def _run_entry(row: Any) -> RunEntry:
+def _run_entry(row: Any, journal: JournalCounts | None) -> RunEntry:
+    """A run from its row; operations from the journal when the run made a plan (the
+    journal is the record of outcomes), else from the run's stats."""
     stats: Mapping[str, Any] = row.stats or {}
+    outcomes = journal or {k: _per_platform(stats.get(k)) for k in ("applied", "failed")}
     exit_code = stats.get("exit_code")
     if exit_code is None:
         exit_code = _EXIT_BY_STATUS.get(row.status)
@@ -132,8 +138,8 @@ def _run_entry(row: Any) -> RunEntry:
         message=row.message or None,
         as_of=row.as_of,
         read=_reads(stats),
-        applied=_per_platform(stats.get("applied")),
-        failed=_per_platform(stats.get("failed")),
+        applied=outcomes["applied"],
+        failed=outcomes["failed"],
     )
 
 
@@ -146,7 +152,29 @@ def recent_runs(conn: Connection, since: datetime, limit: int = 0) -> list[RunEn
     )
     if limit > 0:
         query = query.limit(limit)
-    return [_run_entry(row) for row in conn.execute(query)]
+    rows = conn.execute(query).all()
+    journal = _journal_counts(conn, [row.id for row in rows])
+    return [_run_entry(row, journal.get(row.id)) for row in rows]
+
+
+def _journal_counts(conn: Connection, run_ids: list[int]) -> dict[int, JournalCounts]:
+    """Per run, its plans' operations applied and failed (or parked) per platform, as the
+    journal has them now: a plan applied later by ``reengage apply PLAN_ID`` counts too."""
+    out: dict[int, JournalCounts] = {}
+    if not run_ids:
+        return out
+    query = (
+        select(plans.c.run_id, operations.c.platform, operations.c.status, func.count())
+        .join(plans, plans.c.id == operations.c.plan_id)
+        .where(plans.c.run_id.in_(run_ids))
+        .group_by(plans.c.run_id, operations.c.platform, operations.c.status)
+    )
+    for run_id, platform, status, n in conn.execute(query):
+        counts = out.setdefault(run_id, {"applied": {}, "failed": {}})
+        outcome = "applied" if status == "applied" else "failed" if status in FAILURE_KINDS else ""
+        if outcome:
+            counts[outcome][platform] = counts[outcome].get(platform, 0) + int(n)
+    return out
 
 
 def failures(conn: Connection, since: datetime, limit: int = 0) -> list[Failure]:

@@ -186,18 +186,25 @@ def test_since_leaves_out_what_came_before_the_cutoff(
 
 
 def test_csv_is_one_row_per_run_and_per_failure(store: tuple[Engine, str], tmp_path: Path) -> None:
+    """Operations per platform come from the run's stats, or from the journal when the run
+    made plans (two failed sends of one operation in the second run here)."""
     engine, url = store
-    park_one(engine, record_run(engine))
+    first = record_run(engine)
+    second = record_run(engine)
+    park_one(engine, second)
     engine.dispose()
     env = {"REENGAGE_DATABASE_URL": url, "REENGAGE_SALESFORCE__INSTANCE_URL": INSTANCE}
     done = run_cli(["runs", "--csv"], tmp_path, REENGAGE_LOG_LEVEL="DEBUG", **env)
     assert done.returncode == 0, done.stderr
-    (run,) = list(csv.DictReader(io.StringIO(done.stdout)))
+    rows = {int(r["id"]): r for r in csv.DictReader(io.StringIO(done.stdout))}
+    assert sorted(rows) == [first, second]
+    run = rows[first]
     assert (run["kind"], run["trigger"], run["status"], run["exit_code"]) == (
         "sync", "manual", "ok", "1",
     )  # fmt: skip
     assert run["read hubspot/contacts"] == "40" and run["read salesforce/Lead"] == "9"
     assert run["applied hubspot"] == "5" and run["failed salesforce"] == "1"
+    assert rows[second]["failed salesforce"] == "2" and rows[second]["applied hubspot"] == ""
     done = run_cli(["errors", "--csv"], tmp_path, REENGAGE_LOG_LEVEL="DEBUG", **env)
     assert done.returncode == 0, done.stderr
     (error,) = list(csv.DictReader(io.StringIO(done.stdout)))
@@ -217,6 +224,7 @@ def test_attempts_count_every_plan_and_the_log_shows_the_operation_once(store_ur
         assert (failure.kind, failure.attempts, failure.run_id) == ("parked", 3, run_id)
         assert (failure.object, failure.record_id) == ("lead", LEAD)
         assert run.read["salesforce"] == {"Lead": 9, "Contact": 3}
+        assert (run.applied, run.failed) == ({}, {"salesforce": 3})  # the journal's, not stats'
     finally:
         engine.dispose()
 
