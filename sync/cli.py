@@ -376,6 +376,60 @@ def serve(
         raise typer.Exit(code)
 
 
+_Since = Annotated[
+    str | None,
+    typer.Option(help="From this instant (ISO date or datetime) or this long ago (24h, 7d)."),
+]
+_LogJson = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
+_LogCsv = Annotated[bool, typer.Option("--csv", help="CSV on stdout.")]
+
+
+@app.command()
+def runs(
+    since: _Since = None,
+    as_json: _LogJson = False,
+    as_csv: _LogCsv = False,
+    limit: Annotated[int, typer.Option(help="Runs to show, newest first (0: all).")] = 50,
+) -> None:
+    """The sync log: each run's start, end, trigger, records read per stream, operations
+    applied and failed per platform, and exit (default: the last 7 days)."""
+    from sync.cli_runs import log_format, parse_since, runs_command
+
+    fmt = log_format(as_json=as_json, as_csv=as_csv)
+    settings, _ = load_config()
+    when = parse_since(since)
+    engine = open_configured_store(settings)
+    try:
+        runs_command(engine, when, limit=limit, fmt=fmt)
+    finally:
+        engine.dispose()
+
+
+@app.command()
+def errors(
+    since: _Since = None,
+    as_json: _LogJson = False,
+    as_csv: _LogCsv = False,
+    limit: Annotated[int, typer.Option(help="Operations to show, latest first (0: all).")] = 100,
+    hubspot_portal_id: Annotated[
+        str | None, typer.Option(help="Your HubSpot portal (hub) id, to link HubSpot records.")
+    ] = None,
+) -> None:
+    """Operations that did not get through (failed, or parked after too many attempts): record,
+    link, error code and message, attempts (default: the last 7 days)."""
+    from sync.alerts.links import RecordLinks
+    from sync.cli_runs import errors_command, log_format, parse_since
+
+    fmt = log_format(as_json=as_json, as_csv=as_csv)
+    settings, _ = load_config()
+    links = RecordLinks.from_settings(settings, hubspot_portal_id=hubspot_portal_id)
+    engine = open_configured_store(settings)
+    try:
+        errors_command(engine, links, parse_since(since), limit=limit, fmt=fmt)
+    finally:
+        engine.dispose()
+
+
 @app.command()
 def connectors() -> None:
     """List the installed connectors (built-in and third-party plug-ins)."""

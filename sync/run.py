@@ -113,13 +113,21 @@ class RunResult:
     applied: ApplyStats | None = None
     status: str = "running"
     message: str = ""
+    trigger: str = "manual"  # manual (a command) / schedule (serve)
+    exit_code: int | None = None  # what `reengage sync` exits with for this outcome
 
 
-def start_run(engine: Engine, kind: str, as_of: datetime) -> int:
+def start_run(engine: Engine, kind: str, as_of: datetime, trigger: str = "manual") -> int:
+    """Records a run as ``running`` (with its trigger, shown by ``reengage runs`` even if the
+    process dies before :func:`finish_run`)."""
     with engine.begin() as conn:
         result = conn.execute(
             runs.insert().values(
-                kind=kind, started_at=datetime.now(UTC), status="running", as_of=as_of
+                kind=kind,
+                started_at=datetime.now(UTC),
+                status="running",
+                as_of=as_of,
+                stats={"trigger": trigger},
             )
         )
         return int(result.inserted_primary_key[0])  # type: ignore[index]
@@ -210,12 +218,28 @@ def apply_all(
     )
 
 
+def exit_code(result: RunResult, exc: BaseException | None = None) -> int:
+    """The run's outcome as the CLI's exit codes (sync/cli_run.py): 0 done, 1 failed (or an
+    operation failed), 2 configuration, 3 stopped cleanly (the next run resumes)."""
+    if isinstance(exc, StopRun | KeyboardInterrupt) or result.status == "stopped":
+        return 3
+    if isinstance(exc, ConfigurationError):
+        return 2
+    failed = result.applied is not None and result.applied.total("failed") > 0
+    return 1 if exc is not None or failed else 0
+
+
 def _stats(result: RunResult) -> dict[str, Any]:
+    """The ``runs.stats`` JSON: what ``reengage runs`` shows (trigger, reads per stream,
+    operations applied and failed, the exit code) besides the counts below."""
     out: dict[str, Any] = {
+        "trigger": result.trigger,
+        "exit_code": exit_code(result) if result.exit_code is None else result.exit_code,
         "read": {
             s.platform: {"records": s.records, "activities": s.activities, "deals": s.deals}
             for s in result.pulled
         },
+        "streams": {s.platform: dict(s.by_stream) for s in result.pulled},
     }
     if result.classification is not None:
         c = result.classification
@@ -248,13 +272,15 @@ def run_cycle(
     alerts: AlertSender | None = None,
     stop: threading.Event | None = None,
     on_call: Callable[[str, str, int], None] | None = None,
+    trigger: str = "manual",
 ) -> RunResult:
     """One cycle: pull every platform, resolve, classify, then (optionally) plan and apply.
 
-    ``kind`` names the run in the ``runs`` table (backfill, sync, plan, demo).
+    ``kind`` names the run in the ``runs`` table (backfill, sync, plan, demo), ``trigger``
+    what started it (``manual``: a command; ``schedule``: ``reengage serve``).
     A StopRun from a connector ends the cycle after the pull with status ``stopped``.
     """
-    result = RunResult(run_id=start_run(engine, kind, as_of))
+    result = RunResult(run_id=start_run(engine, kind, as_of, trigger), trigger=trigger)
     try:
         result.pulled = pull_all(engine, connectors, progress)
         result.identity, result.classification = classify_all(engine, rules, as_of)
@@ -270,6 +296,7 @@ def run_cycle(
     except BaseException as exc:
         result.status = "stopped" if isinstance(exc, StopRun | KeyboardInterrupt) else "failed"
         result.message = getattr(exc, "user_message", None) or f"{type(exc).__name__}: {exc}"
+        result.exit_code = exit_code(result, exc)
         finish_run(engine, result, _stats(result))
         raise
     finish_run(engine, result, _stats(result))

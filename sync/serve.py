@@ -251,7 +251,7 @@ def sync_cycle(
                             "`reengage sync --apply` once to let serve apply")  # fmt: skip
             return run_cycle(engine, built, rules, kind="sync", as_of=clock(), plan=True,
                              apply=apply, alerts=alerts, stop=stop,
-                             progress=stop_progress(stop))  # fmt: skip
+                             progress=stop_progress(stop), trigger="schedule")  # fmt: skip
         finally:
             for platform, connector in built.items():
                 metrics.record_api(platform.value, before[platform], api_usage(connector))

@@ -124,6 +124,8 @@ def html_text(report: Report) -> str:
         no_lift,
         _charts(report),
         *(_table(t) for t in tables),
+        '<p class="note">Sync log: <code>reengage runs</code>; '
+        "failures: <code>reengage errors</code></p>",
         "</main></body></html>",
     ]
     return "".join(parts)
