@@ -11,6 +11,7 @@ from connectors.sandbox.hubspot.limits import RateLimiter
 from connectors.sandbox.hubspot.state import HubSpotState
 from connectors.sandbox.seed import HubSpotSeed
 from connectors.sandbox.server import ServedApp
+from connectors.sandbox.stranger_shape import PLAIN, Shape
 
 
 class HubSpotEmulator:
@@ -25,6 +26,7 @@ class HubSpotEmulator:
         search_per_second: the search endpoints' own bucket.
         daily_limit: requests per day, all endpoints.
         faults: fault knobs; a fresh, all-off :class:`Faults` when None.
+        shape: page sizes, key and row order, id starts (:data:`PLAIN`: today's).
     """
 
     def __init__(
@@ -35,8 +37,10 @@ class HubSpotEmulator:
         search_per_second: int = 5,
         daily_limit: int = 1_000_000,
         faults: Faults | None = None,
+        shape: Shape = PLAIN,
     ) -> None:
         self.token = token
+        self.shape = shape
         self.state = HubSpotState()
         self.faults = faults if faults is not None else Faults()
         self.limiter = RateLimiter(
@@ -62,11 +66,12 @@ class HubSpotEmulator:
 
     def load_seed(self, seed: HubSpotSeed) -> None:
         self.state.load_seed(seed)
+        self.state.restart_ids(self.shape.hubspot_first_ids)
 
     def start(self) -> str:
         """Serves on a free port; returns the base URL ``http://127.0.0.1:PORT``."""
         if self._served is None:
-            self._served = ServedApp(build_app(self.context, self.faults)).start()
+            self._served = ServedApp(build_app(self.context, self.faults, self.shape)).start()
         return self._served.url
 
     def stop(self) -> None:
