@@ -1,22 +1,24 @@
 """Stranger-mode answers of the HubSpot emulator: shorter pages, shuffled keys and lists.
 
-Applied to an answer after its handler ran, so that no route changes for it:
+Around each handler, so that no route changes for it:
 
-* pages shorter than ``limit`` while ``paging.next`` still leads on (HubSpot documents
-  a maximum page size, never that a page is full): object lists (``after`` is the next
-  record's id), list memberships (``after`` is the page's last record id), v4
-  association pages and batch reads and owners (``after`` is an offset here);
+* pages shorter than asked while ``paging.next`` still leads on (HubSpot documents a
+  maximum page size, never that a page is full): a GET that names ``limit``, and a
+  search, reach their handler with a smaller one, so the handler's own cursor stays
+  right (object lists, list memberships, v4 association pages, owners, email and
+  behavioural events, CRM search); v4 association batch reads (``after`` is an offset
+  here) are cut after the handler;
 * lists whose order HubSpot does not document, shuffled: batch read / create / update
   results, association batch reads, property definitions and groups, owners;
 * every record's ``properties`` object with its keys in another order (search answers
-  included).
+  included), and its inline associations in another order.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -24,11 +26,9 @@ from starlette.responses import JSONResponse, Response
 from connectors.sandbox.stranger_shape import Shape
 
 Body = dict[str, Any]
-OBJECTS = "GET /crm/v3/objects/{objectType}"
-MEMBERSHIPS = "GET /crm/v3/lists/{listId}/memberships"
-ASSOCIATIONS = "GET /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}"
+SEARCH = "POST /crm/v3/objects/{objectType}/search"
+SEARCH_MAX = 200
 ASSOCIATION_BATCH = "POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read"
-OWNERS = "GET /crm/v3/owners"
 UNORDERED = (
     "POST /crm/v3/objects/{objectType}/batch/read",
     "POST /crm/v3/objects/{objectType}/batch/create",
@@ -36,8 +36,47 @@ UNORDERED = (
     ASSOCIATION_BATCH,
     "GET /crm/v3/properties/{objectType}",
     "GET /crm/v3/properties/{objectType}/groups",
-    OWNERS,
+    "GET /crm/v3/owners",
 )
+
+
+async def shrink(shape: Shape, key: str, request: Request) -> Request:
+    """The request with a smaller ``limit`` (a GET that names one, a search), else itself."""
+    if shape.active and key == SEARCH:
+        return await _shrink_search(shape, key, request)
+    asked = request.query_params.get("limit", "")
+    if not shape.active or request.method != "GET" or not asked.isdigit() or int(asked) < 2:
+        return request
+    cursor = request.query_params.get("after") or request.query_params.get("offset")
+    fewer = shape.page(int(asked), f"{key}:{request.url.path}:{cursor}")
+    if fewer >= int(asked):
+        return request
+    items = [(k, fewer if k == "limit" else v) for k, v in request.query_params.multi_items()]
+    scope = dict(request.scope)
+    scope["query_string"] = urlencode(items).encode()
+    return Request(scope, request.receive)
+
+
+async def _shrink_search(shape: Shape, key: str, request: Request) -> Request:
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        return request
+    asked = body.get("limit") if isinstance(body, dict) else None
+    if not isinstance(asked, int) or isinstance(asked, bool) or not 2 <= asked <= SEARCH_MAX:
+        return request
+    body["limit"] = shape.page(asked, f"{key}:{request.url.path}:{body.get('after')}")
+    raw = json.dumps(body).encode()
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    return Request(request.scope, receive)
 
 
 async def reshape(shape: Shape, key: str, request: Request, response: Response) -> Response:
@@ -49,9 +88,6 @@ async def reshape(shape: Shape, key: str, request: Request, response: Response) 
     body = json.loads(bytes(response.body))
     if not isinstance(body, dict):
         return response
-    cut = _CUTS.get(key)
-    if cut is not None:
-        cut(shape, body, request.query_params.get("after"), key)
     if key == ASSOCIATION_BATCH:
         _cut_association_batch(shape, body, await _afters(request))
     if key in UNORDERED and isinstance(body.get("results"), list):
@@ -59,46 +95,6 @@ async def reshape(shape: Shape, key: str, request: Request, response: Response) 
     _reorder_properties(shape, body)
     headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
     return JSONResponse(body, status_code=response.status_code, headers=headers)
-
-
-def _short(shape: Shape, body: Body, after: str | None, key: str) -> int | None:
-    """How many results this page keeps, or None when it keeps them all."""
-    results = body.get("results")
-    if not isinstance(results, list) or len(results) < 2:
-        return None
-    keep = shape.page(len(results), f"{key}:{after}")
-    return keep if keep < len(results) else None
-
-
-def _cut_objects(shape: Shape, body: Body, after: str | None, key: str) -> None:
-    keep = _short(shape, body, after, key)
-    if keep is not None:
-        nxt = str(body["results"][keep]["id"])
-        body["results"] = body["results"][:keep]
-        body["paging"] = {"next": {"after": nxt, "link": f"?after={nxt}"}}
-
-
-def _cut_memberships(shape: Shape, body: Body, after: str | None, key: str) -> None:
-    keep = _short(shape, body, after, key)
-    if keep is not None:
-        body["results"] = body["results"][:keep]
-        body["paging"] = {"next": {"after": str(body["results"][-1]["recordId"])}}
-
-
-def _cut_offset(shape: Shape, body: Body, after: str | None, key: str) -> None:
-    keep = _short(shape, body, after, key)
-    if keep is not None:
-        start = int(after) if after and after.isdigit() else 0
-        body["results"] = body["results"][:keep]
-        body["paging"] = {"next": {"after": str(start + keep)}}
-
-
-_CUTS: dict[str, Callable[[Shape, Body, str | None, str], None]] = {
-    OBJECTS: _cut_objects,
-    MEMBERSHIPS: _cut_memberships,
-    ASSOCIATIONS: _cut_offset,
-    OWNERS: _cut_offset,
-}
 
 
 async def _afters(request: Request) -> dict[str, int]:
@@ -135,6 +131,9 @@ def _reorder_properties(shape: Shape, node: Any) -> None:
         props = node.get("properties")
         if isinstance(props, dict) and "id" in node:
             node["properties"] = shape.reorder(props, str(node["id"]))
+            for linked in (node.get("associations") or {}).values():
+                if isinstance(linked, dict) and isinstance(linked.get("results"), list):
+                    linked["results"] = shape.shuffled(linked["results"], str(node["id"]))
         for name, value in node.items():
             if name != "properties" and isinstance(value, list | dict):
                 _reorder_properties(shape, value)

@@ -24,7 +24,8 @@ def stranger_seeds() -> list[int]:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     seeds = stranger_seeds()
-    if seeds and "stranger_seed" in metafunc.fixturenames:
+    own = getattr(metafunc.module, "OWN_STRANGER_SEEDS", False)
+    if seeds and not own and "stranger_seed" in metafunc.fixturenames:
         ids = [f"stranger-{s}" for s in seeds]
         metafunc.parametrize("stranger_seed", seeds, indirect=True, scope="module", ids=ids)
 

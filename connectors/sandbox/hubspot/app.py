@@ -21,7 +21,7 @@ from connectors.sandbox.hubspot.context import Context, Endpoint
 from connectors.sandbox.hubspot.guard import guarded
 from connectors.sandbox.hubspot.limits import TEN_SECONDLY, rate_limit_body
 from connectors.sandbox.hubspot.wire import error_body
-from connectors.sandbox.stranger_hubspot import reshape
+from connectors.sandbox.stranger_hubspot import reshape, shrink
 from connectors.sandbox.stranger_shape import PLAIN, Shape
 
 ENDPOINTS: list[Endpoint] = [
@@ -44,6 +44,7 @@ def fault_shape(status: int, kind: str) -> Response:
 
 def _route(ctx: Context, endpoint: Endpoint, path: str, shape: Shape) -> Route:
     async def handle(request: Request) -> Response:
+        request = await shrink(shape, endpoint.key, request)
         answer = await guarded(ctx, endpoint, request)
         return await reshape(shape, endpoint.key, request, answer)
 
