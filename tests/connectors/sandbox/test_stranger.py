@@ -218,3 +218,22 @@ def test_hubspot_search_pages_may_be_short_and_still_cover_every_match(box: Sand
     live = [o.id for o in box.dataset.hubspot.objects["contacts"] if not o.archived]
     assert sorted(ids) == sorted(live) and len(ids) == len(set(ids))
     assert min(sizes[:-1]) < 100
+
+
+def test_a_stranger_world_moves_forward_and_reads_treatment_back() -> None:
+    # 800 persons: a smaller world can draw a week without campaign members, which
+    # campaign_members() does not survive (IndexError in reduceat), stranger or not
+    with Sandbox(SandboxOptions(persons=800, seed=13, stranger=42)) as box:
+        assert box.dataset is not None
+        contact = next(o for o in box.dataset.hubspot.objects["contacts"] if not o.archived)
+        with box.ids():
+            person = hs_seq("contacts", contact.id)
+        headers = {"Authorization": f"Bearer {box.hubspot.token}"}
+        with httpx.Client(base_url=box.hubspot.url, headers=headers) as client:
+            made = client.post("/crm/v3/lists/", json={"name": "Reengage: dormant_90_180d",
+                               "objectTypeId": "0-1", "processingType": "MANUAL"})  # fmt: skip
+            list_id = made.raise_for_status().json()["list"]["listId"]
+            client.put(f"/crm/v3/lists/{list_id}/memberships/add", json=[contact.id])
+        assert person is not None and box.treated() == {person}
+        week = box.advance_week(uplift=0.3, treated={person})
+        assert week.week == 1
