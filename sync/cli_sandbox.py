@@ -50,6 +50,7 @@ def serve(
 ) -> None:
     """Generate a world, serve both emulators on 127.0.0.1 and wait for Ctrl-C."""
     started = time.monotonic()
+    # a sandbox plugin without stranger mode is only asked for it when one is wanted
     extra = {} if stranger is None else {"stranger": stranger}
     with console.status(f"generating {persons:,} persons and starting the emulators..."):
         box = load_sandbox()(persons=persons, seed=seed, **extra).start()
