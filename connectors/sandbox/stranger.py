@@ -10,7 +10,8 @@ draw a pure function of SEED (``None`` is today's world exactly):
   (Salesforce's integration user among them) and the org id;
 * answers (through :class:`~connectors.sandbox.stranger_shape.StrangerShape`): key order
   of HubSpot ``properties`` and Salesforce query records, order of equal-sort-key rows and
-  of lists with no documented order, page sizes within the documented limits;
+  of lists with no documented order (describe's objects and fields among them), page
+  sizes within the documented limits;
 * the mirrored task's subject form (:attr:`Stranger.mirror_form`).
 
 The dataset itself (who exists, what they did) is the generator's, from its own seed.

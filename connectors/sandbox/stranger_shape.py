@@ -3,7 +3,8 @@
 The emulators ask a :class:`Shape` wherever a real platform is free to answer one way
 or another within its documentation: how many rows a page holds (HubSpot may return
 fewer than ``limit`` while ``paging.next`` exists; Salesforce treats ``batchSize`` as a
-hint, 200 to 2000; Bulk 2.0 returns at most ``maxRecords`` per result set), in which
+hint, and "the returned batch can include fewer records than the limit or what's set in
+the request", at most 2000; Bulk 2.0 returns at most ``maxRecords`` per result set), in which
 order the keys of a JSON object come, in which order rows with equal sort keys (or
 lists with no documented order) come, and where freshly minted ids start.
 
@@ -23,7 +24,7 @@ from typing import TypeVar
 T = TypeVar("T")
 V = TypeVar("V")
 
-SF_BATCH_MIN = 200
+SF_BATCH_MIN = 100  # "the returned batch can include fewer records than ... set in the request"
 SF_BATCH_MAX = 2000
 _ID62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _ORDER_VARIANTS = 5
