@@ -86,10 +86,10 @@ class Sandbox:
         if dataset is None:
             # TODO(lead, mirror-form): pass self.mirror_form to the generator once task B's
             # dataset option for the mirror subject form lands.
-            with self.ids():
-                dataset = generate(opts.persons, seed=opts.seed, now=opts.now)
-            if self.stranger is not None:
-                dataset = self.stranger.reshape_dataset(dataset)
+            def make() -> SandboxDataset:
+                return generate(opts.persons, seed=opts.seed, now=opts.now)
+
+            dataset = self.stranger.render(make) if self.stranger is not None else make()
         self.dataset = dataset
         self.hubspot.load_seed(self.dataset.hubspot)
         self.salesforce.load_seed(self.dataset.salesforce)

@@ -20,9 +20,10 @@ The dataset itself (who exists, what they did) is the generator's, from its own 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from connectors.sandbox.dataset.ids import BASE62, HS_BASE, SF_PREFIX, IdScheme
+from connectors.sandbox.dataset.ids import BASE62, HS_BASE, SF_PREFIX, IdScheme, id_scheme
 from connectors.sandbox.seed import SandboxDataset
 from connectors.sandbox.stranger_shape import StrangerShape
 
@@ -65,6 +66,11 @@ class Stranger:
         )
         form = rng.choice(MIRROR_FORMS) if MIRROR_FORMS else None
         return cls(seed, scheme, rng.randint(10**6, 10**9), form, StrangerShape(seed))
+
+    def render(self, make: Callable[[], SandboxDataset]) -> SandboxDataset:
+        """The dataset ``make`` generates, with this world's ids and owners."""
+        with id_scheme(self.ids):
+            return self.reshape_dataset(make())
 
     def reshape_dataset(self, dataset: SandboxDataset) -> SandboxDataset:
         """What the renders cannot vary themselves: HubSpot owners' user ids, and owners

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from connectors.sandbox.dataset.ids import id_scheme
 from connectors.sandbox.hubspot import HubSpotEmulator
 from connectors.sandbox.seed import SandboxDataset
 from connectors.sandbox.stranger import Stranger
@@ -35,8 +34,7 @@ STRANGER = Stranger.of(23)
 
 @pytest.fixture(scope="module")
 def data() -> SandboxDataset:
-    with id_scheme(STRANGER.ids):
-        return STRANGER.reshape_dataset(dataset())
+    return STRANGER.render(dataset)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 import pytest
 
 from connectors.sandbox.dataset import generate
-from connectors.sandbox.dataset.ids import id_scheme
 from connectors.sandbox.faults import Faults
 from connectors.sandbox.salesforce import SalesforceEmulator
 from connectors.sandbox.seed import SandboxDataset
@@ -33,8 +32,7 @@ STRANGER = Stranger.of(17)
 
 @pytest.fixture(scope="module")
 def dataset() -> SandboxDataset:
-    with id_scheme(STRANGER.ids):
-        return STRANGER.reshape_dataset(generate(PERSONS, seed=11))
+    return STRANGER.render(lambda: generate(PERSONS, seed=11))
 
 
 @pytest.fixture

@@ -37,9 +37,7 @@ def _stranger_dataset(seed: int) -> SandboxDataset:
 
 
 def _render_stranger(seed: int) -> SandboxDataset:
-    stranger = Stranger.of(seed)
-    with id_scheme(stranger.ids):
-        return stranger.reshape_dataset(generate(PERSONS, seed=3))
+    return Stranger.of(seed).render(lambda: generate(PERSONS, seed=3))
 
 
 def _salesforce_ids(dataset: SandboxDataset) -> dict[str, set[str]]:
