@@ -308,6 +308,10 @@ def demo(
     holdout: Annotated[
         float | None, typer.Option(min=0.0, max=0.5, help="Holdout share (default: the rules').")
     ] = None,
+    stranger: Annotated[
+        int | None,
+        typer.Option(help="Stranger mode: ids, key and row order and page sizes from this seed."),
+    ] = None,
     quiet: Quiet = False,
 ) -> None:
     """Run everything against the built-in sandbox: no credentials, no network."""
@@ -320,8 +324,9 @@ def demo(
         rules = rules.model_copy(update={"holdout": held})
     try:
         result = run_demo(
-            settings, rules, persons=persons, seed=seed, weeks=Weeks(weeks, uplift), quiet=quiet
-        )
+            settings, rules, persons=persons, seed=seed, weeks=Weeks(weeks, uplift), quiet=quiet,
+            stranger=stranger,
+        )  # fmt: skip
     except StoreError as exc:
         raise fail(str(exc)) from None
     print_demo_summary(result)

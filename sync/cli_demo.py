@@ -90,13 +90,16 @@ def run_demo(
     seed: int,
     weeks: Weeks = Weeks(),
     quiet: bool = False,
+    stranger: int | None = None,
 ) -> DemoResult:
     started = time.monotonic()
     # The world's "now" is the real one (to the minute), so that what the demo writes
     # (tasks, alerts) falls inside the report's period; the seed fixes everything else.
     now = datetime.now(UTC).replace(second=0, microsecond=0)
+    # a sandbox plugin without stranger mode is only asked for it when one is wanted
+    extra = {} if stranger is None else {"stranger": stranger}
     box = load_sandbox()(
-        persons=persons, seed=seed, now=now, ten_second_limit=DEMO_TEN_SECOND_LIMIT
+        persons=persons, seed=seed, now=now, ten_second_limit=DEMO_TEN_SECOND_LIMIT, **extra
     )
     with console.status(f"generating {persons:,} persons and starting the sandbox..."):
         box.start()

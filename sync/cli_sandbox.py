@@ -41,11 +41,19 @@ def serve(
         int, typer.Option(min=100, max=1_000_000, help="Persons in the world.")
     ] = 5000,
     seed: Annotated[int, typer.Option(help="The generator's seed (same seed, same world).")] = 7,
+    stranger: Annotated[
+        int | None,
+        typer.Option(
+            help="Stranger mode: ids, key and row order and page sizes drawn from this seed."
+        ),
+    ] = None,
 ) -> None:
     """Generate a world, serve both emulators on 127.0.0.1 and wait for Ctrl-C."""
     started = time.monotonic()
+    # a sandbox plugin without stranger mode is only asked for it when one is wanted
+    extra = {} if stranger is None else {"stranger": stranger}
     with console.status(f"generating {persons:,} persons and starting the emulators..."):
-        box = load_sandbox()(persons=persons, seed=seed).start()
+        box = load_sandbox()(persons=persons, seed=seed, **extra).start()
     try:
         took = time.monotonic() - started
         console.print(Panel(_describe(box), title=f"reengage sandbox (ready in {took:.1f}s)"))

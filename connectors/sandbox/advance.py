@@ -38,7 +38,7 @@ import numpy as np
 from connectors.sandbox.advance_apply import PlatformIds, apply_hubspot, apply_salesforce
 from connectors.sandbox.dataset.advance import Pace, WeekDraw, advance_world
 from connectors.sandbox.dataset.behaviour import Act, Activities
-from connectors.sandbox.dataset.ids import HS_BASE, SF_PREFIX
+from connectors.sandbox.dataset.ids import hs_seq, sf_seq
 from connectors.sandbox.dataset.timecols import to_datetime
 from connectors.sandbox.dataset.world import World, build_world
 from connectors.sandbox.sandbox import Sandbox
@@ -153,22 +153,21 @@ def clock_of(box: Sandbox) -> Callable[[], datetime]:
 
 def _hubspot_person(world: World, contact_id: str) -> int | None:
     n, merged = world.persons.count, world.edges.hs_merged
-    try:
-        seq = int(contact_id) - HS_BASE["contacts"]
-    except ValueError:
+    seq = hs_seq("contacts", contact_id)
+    if seq is None:
         return None
-    if 0 <= seq < n:
+    if seq < n:
         return seq
     return int(merged[seq - n]) if n <= seq < n + merged.size else None
 
 
 def _salesforce_person(world: World, record_id: str | None) -> int | None:
-    if not record_id or len(record_id) < 15 or record_id[3:5] != "5i":
-        return None
-    seq, n, e = int(record_id[5:15], 36), world.persons.count, world.edges
-    if record_id[:3] == SF_PREFIX["Contact"]:
-        return seq if seq < n else None
-    if record_id[:3] != SF_PREFIX["Lead"]:
+    n, e = world.persons.count, world.edges
+    contact = sf_seq("Contact", record_id)
+    if contact is not None:
+        return contact if contact < n else None
+    seq = sf_seq("Lead", record_id)
+    if seq is None:
         return None
     extra = np.concatenate([e.sf_merged, e.dup_lead])
     if seq < n:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,9 +21,12 @@ from typing import Any
 import numpy as np
 
 from connectors.sandbox.dataset import generate
+from connectors.sandbox.dataset.ids import id_scheme
 from connectors.sandbox.hubspot.emulator import HubSpotEmulator
 from connectors.sandbox.salesforce.emulator import SalesforceEmulator
 from connectors.sandbox.seed import SandboxDataset
+from connectors.sandbox.stranger import Stranger
+from connectors.sandbox.stranger_shape import PLAIN
 
 
 @dataclass
@@ -36,6 +40,11 @@ class SandboxOptions:
         ten_second_limit: HubSpot's burst window (100 Free/Starter, 190 Pro/Enterprise).
         hubspot_daily_limit: HubSpot's daily cap.
         salesforce_daily_limit: Salesforce's daily API allocation.
+        stranger: a stranger-mode seed (:mod:`connectors.sandbox.stranger`): ids, key and
+            row order, page sizes and the mirror subject form drawn from it; None is
+            today's world exactly.
+        mirror_form: the mirrored task's subject form (None: the stranger seed's pick, or
+            today's form).
     """
 
     persons: int = 5000
@@ -46,6 +55,8 @@ class SandboxOptions:
     salesforce_daily_limit: int = 1_000_000
     api_version: str = "62.0"
     extra: dict[str, str] = field(default_factory=dict)
+    stranger: int | None = None
+    mirror_form: str | None = None
 
 
 class Sandbox:
@@ -53,13 +64,18 @@ class Sandbox:
 
     def __init__(self, options: SandboxOptions | None = None) -> None:
         self.options = options or SandboxOptions()
+        seed = self.options.stranger
+        self.stranger = Stranger.of(seed) if seed is not None else None
+        shape = self.stranger.shape if self.stranger is not None else PLAIN
         self.hubspot = HubSpotEmulator(
             ten_second_limit=self.options.ten_second_limit,
             daily_limit=self.options.hubspot_daily_limit,
+            shape=shape,
         )
         self.salesforce = SalesforceEmulator(
             api_version=self.options.api_version,
             daily_limit=self.options.salesforce_daily_limit,
+            shape=shape,
         )
         self.dataset: SandboxDataset | None = None
         self._folder: Path | None = None
@@ -67,7 +83,14 @@ class Sandbox:
     def start(self, dataset: SandboxDataset | None = None) -> Sandbox:
         """Generates (or takes) the world, loads it into both emulators and serves them."""
         opts = self.options
-        self.dataset = dataset or generate(opts.persons, seed=opts.seed, now=opts.now)
+        if dataset is None:
+            # TODO(lead, mirror-form): pass self.mirror_form to the generator once task B's
+            # dataset option for the mirror subject form lands.
+            def make() -> SandboxDataset:
+                return generate(opts.persons, seed=opts.seed, now=opts.now)
+
+            dataset = self.stranger.render(make) if self.stranger is not None else make()
+        self.dataset = dataset
         self.hubspot.load_seed(self.dataset.hubspot)
         self.salesforce.load_seed(self.dataset.salesforce)
         self.hubspot.start()
@@ -75,6 +98,19 @@ class Sandbox:
         self._folder = Path(tempfile.mkdtemp(prefix="reengage-sandbox-"))
         shutil.copy(self.salesforce.ca_bundle, self._folder / "salesforce-ca.pem")
         return self
+
+    @property
+    def mirror_form(self) -> str | None:
+        """The mirrored task's subject form this world asks for (None: today's)."""
+        if self.options.mirror_form is not None:
+            return self.options.mirror_form
+        return self.stranger.mirror_form if self.stranger is not None else None
+
+    @contextmanager
+    def ids(self) -> Iterator[None]:
+        """The block renders and reads dataset ids the way this world's seed renders them."""
+        with id_scheme(self.stranger.ids if self.stranger is not None else None):
+            yield
 
     @property
     def salesforce_ca_bundle(self) -> Path:
@@ -111,13 +147,15 @@ class Sandbox:
         """World persons on a reengage list / campaign or with a reengage task, read back."""
         from connectors.sandbox.advance import treated_persons
 
-        return treated_persons(self)
+        with self.ids():
+            return treated_persons(self)
 
     def advance_week(self, *, uplift: float, treated: set[int]) -> Any:
         """Moves the world (and both emulators' clocks) a week forward; see advance_week."""
         from connectors.sandbox.advance import advance_week
 
-        return advance_week(self, uplift=uplift, treated=treated)
+        with self.ids():
+            return advance_week(self, uplift=uplift, treated=treated)
 
     def expected_lift(self, treated: set[int], weeks: int, uplift: float, holdout: float) -> float:
         """The sandbox model's expected difference in reactivation rate, treated side minus
@@ -154,7 +192,12 @@ class Sandbox:
 
 
 def open_sandbox(
-    persons: int = 5000, seed: int = 7, now: datetime | None = None, **limits: int
+    persons: int = 5000,
+    seed: int = 7,
+    now: datetime | None = None,
+    stranger: int | None = None,
+    **limits: int,
 ) -> Sandbox:
     """The ``reengage.sandbox`` entry point: an unstarted :class:`Sandbox`."""
-    return Sandbox(SandboxOptions(persons=persons, seed=seed, now=now, **limits))  # type: ignore[arg-type]
+    options = SandboxOptions(persons=persons, seed=seed, now=now, stranger=stranger, **limits)  # type: ignore[arg-type]
+    return Sandbox(options)

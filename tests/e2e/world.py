@@ -5,6 +5,11 @@ seeded with one generated dataset, a fresh SQLite store, settings built from
 the sandbox's ``REENGAGE_*`` variables exactly as ``reengage demo`` builds them,
 the connectors from their registered factories, and ``setup`` already done.
 
+Stranger mode (:mod:`connectors.sandbox.stranger`): ``open_world(stranger=SEED)``
+opens a world shaped differently (ids, key and row order, page sizes); without the
+argument, the seed set by :func:`use_stranger` (the ``REENGAGE_TEST_STRANGER``
+variable, through ``tests/e2e/conftest.py``) or today's world.
+
 Write requests are counted from the emulators' own counters. HubSpot answers
 some reads on POST routes (search, batch read); they change nothing, so
 :func:`hubspot_writes` leaves them out — ``HubSpotState.write_requests()``
@@ -31,6 +36,18 @@ from sync.run import build_connectors, close_all, setup_all
 from sync.store.migrate import open_store
 
 SEED = 7
+_STRANGER: list[int | None] = [None]
+
+
+def use_stranger(seed: int | None) -> None:
+    """Worlds opened from now on without an explicit ``stranger`` use this seed."""
+    _STRANGER[0] = seed
+
+
+def current_stranger() -> int | None:
+    return _STRANGER[0]
+
+
 READS_BY_POST = ("/search", "/batch/read")
 """HubSpot routes that read through POST (search, batch read): not writes."""
 
@@ -105,14 +122,22 @@ def open_world(
     *,
     ten_second_limit: int = DEMO_TEN_SECOND_LIMIT,
     owner_fallback: bool = False,
+    stranger: int | None = None,
 ) -> World:
     """Starts the sandbox, opens a fresh store under ``folder`` and runs ``setup --create``
-    (with ``owner_fallback``, the rules name a fallback task owner on each platform).
+    (with ``owner_fallback``, the rules name a fallback task owner on each platform; with
+    ``stranger``, or a seed set by :func:`use_stranger`, the world is a stranger one).
 
     Raises:
         AssertionError: setup left something missing or wrong on a platform.
     """
-    box = Sandbox(SandboxOptions(persons=persons, seed=SEED, ten_second_limit=ten_second_limit))
+    options = SandboxOptions(
+        persons=persons,
+        seed=SEED,
+        ten_second_limit=ten_second_limit,
+        stranger=stranger if stranger is not None else current_stranger(),
+    )
+    box = Sandbox(options)
     box.start()
     assert box.dataset is not None
     if owner_fallback:

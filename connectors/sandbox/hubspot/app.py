@@ -22,6 +22,8 @@ from connectors.sandbox.hubspot.guard import guarded
 from connectors.sandbox.hubspot.limits import TEN_SECONDLY, rate_limit_body
 from connectors.sandbox.hubspot.requestlog import logged
 from connectors.sandbox.hubspot.wire import error_body
+from connectors.sandbox.stranger_hubspot import reshape, shrink
+from connectors.sandbox.stranger_shape import PLAIN, Shape
 
 ENDPOINTS: list[Endpoint] = [
     *routes_search.ENDPOINTS,
@@ -41,20 +43,23 @@ def fault_shape(status: int, kind: str) -> Response:
     return JSONResponse(body, status_code=status)
 
 
-def _route(ctx: Context, endpoint: Endpoint, path: str) -> Route:
+def _route(ctx: Context, endpoint: Endpoint, path: str, shape: Shape) -> Route:
     async def handle(request: Request) -> Response:
-        return await guarded(ctx, endpoint, request)
+        request = await shrink(shape, endpoint.key, request)
+        answer = await guarded(ctx, endpoint, request)
+        return await reshape(shape, endpoint.key, request, answer)
 
     return Route(path, handle, methods=[endpoint.method], name=f"{endpoint.key}:{path}")
 
 
-def build_app(ctx: Context, faults: Faults) -> ASGIApp:
-    """Routes for each endpoint, with and without a trailing slash (the SDK sends both forms)."""
+def build_app(ctx: Context, faults: Faults, shape: Shape = PLAIN) -> ASGIApp:
+    """Routes for each endpoint, with and without a trailing slash (the SDK sends both forms);
+    ``shape`` varies what HubSpot leaves open (stranger mode)."""
     routes: list[Route] = []
     for endpoint in ENDPOINTS:
         bare = endpoint.path.rstrip("/")
-        routes.append(_route(ctx, endpoint, bare))
-        routes.append(_route(ctx, endpoint, bare + "/"))
+        routes.append(_route(ctx, endpoint, bare, shape))
+        routes.append(_route(ctx, endpoint, bare + "/", shape))
     app = Starlette(routes=routes)
     app.router.redirect_slashes = False
     return FaultMiddleware(logged(app, ctx.state), faults, fault_shape)

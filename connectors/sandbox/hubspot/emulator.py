@@ -11,6 +11,7 @@ from connectors.sandbox.hubspot.limits import RateLimiter
 from connectors.sandbox.hubspot.state import HubSpotState
 from connectors.sandbox.seed import HubSpotSeed
 from connectors.sandbox.server import ServedApp
+from connectors.sandbox.stranger_shape import PLAIN, Shape
 
 
 class HubSpotEmulator:
@@ -27,6 +28,7 @@ class HubSpotEmulator:
         faults: fault knobs; a fresh, all-off :class:`Faults` when None.
         index_delay: seconds before search sees a new or updated record (HubSpot: "a few
             moments", no figure given); 0 keeps search immediate for tests that write then read.
+        shape: page sizes, key and row order, id starts (:data:`PLAIN`: today's).
     """
 
     def __init__(
@@ -38,8 +40,10 @@ class HubSpotEmulator:
         daily_limit: int = 1_000_000,
         faults: Faults | None = None,
         index_delay: float = 0.0,
+        shape: Shape = PLAIN,
     ) -> None:
         self.token = token
+        self.shape = shape
         self.state = HubSpotState()
         self.state.index_delay_ms = int(index_delay * 1000)
         self.faults = faults if faults is not None else Faults()
@@ -66,11 +70,12 @@ class HubSpotEmulator:
 
     def load_seed(self, seed: HubSpotSeed) -> None:
         self.state.load_seed(seed)
+        self.state.restart_ids(self.shape.hubspot_first_ids)
 
     def start(self) -> str:
         """Serves on a free port; returns the base URL ``http://127.0.0.1:PORT``."""
         if self._served is None:
-            self._served = ServedApp(build_app(self.context, self.faults)).start()
+            self._served = ServedApp(build_app(self.context, self.faults, self.shape)).start()
         return self._served.url
 
     def stop(self) -> None:

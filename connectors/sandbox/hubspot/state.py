@@ -165,6 +165,14 @@ class HubSpotState:
     def next_id(self) -> str:
         return str(next(self._ids))
 
+    def restart_ids(self, first: Callable[[int], tuple[int, int]]) -> None:
+        """Numbers new records and lists from ``first(largest record id so far)``."""
+        with self.lock:
+            top = next(self._ids) - 1
+            record, list_id = first(top)
+            self._ids = itertools.count(max(record, top + 1))
+            self._list_ids = itertools.count(max(list_id, next(self._list_ids)))
+
     def next_list_id(self) -> str:
         return str(next(self._list_ids))
 

@@ -126,13 +126,15 @@ async def results(call: Call) -> Response:
     job = _job(call)
     if job.state != "JobComplete":
         raise ApiError(400, "INVALIDJOBSTATE", f"Job state is {job.state}: results not ready")
-    params = call.request.query_params
+    params, shape = call.request.query_params, call.state.shape
     offset = _offset(params.get("locator"))
     try:
-        size = int(params.get("maxRecords", DEFAULT_MAX_RECORDS))
+        asked = params.get("maxRecords")
+        size = int(asked) if asked is not None else shape.bulk_default(DEFAULT_MAX_RECORDS)
     except ValueError as exc:
         raise bad_request("INVALID_MAX_RECORDS", "maxRecords must be a positive integer") from exc
-    end = min(offset + max(1, size), len(job.ids))
+    size = shape.chunk(max(1, size), f"{len(job.ids)}:{offset}")
+    end = min(offset + size, len(job.ids))
     text = _csv(call, job, offset, end)
     locator = base64.b64encode(str(end).encode()).decode() if end < len(job.ids) else "null"
     headers = {"Sforce-Locator": locator, "Sforce-NumberOfRecords": str(end - offset)}

@@ -18,11 +18,13 @@ from types import TracebackType
 from connectors.sandbox.faults import Faults
 from connectors.sandbox.salesforce.app import build_app
 from connectors.sandbox.salesforce.derived import apply_derived
+from connectors.sandbox.salesforce.ids import IdMinter
 from connectors.sandbox.salesforce.limits import ApiBudget
 from connectors.sandbox.salesforce.schema import Schema
 from connectors.sandbox.salesforce.state import Credentials, SalesforceState
 from connectors.sandbox.seed import SalesforceSeed
 from connectors.sandbox.server import ServedApp, make_tls
+from connectors.sandbox.stranger_shape import PLAIN, Shape
 
 
 class SalesforceEmulator:
@@ -36,6 +38,7 @@ class SalesforceEmulator:
         client_secret: the connected app's consumer secret.
         username: the integration user's username (JWT ``sub``, password grant).
         password: the integration user's password (password grant).
+        shape: page sizes, key and row order, minted ids (:data:`PLAIN`: today's).
     """
 
     def __init__(
@@ -48,6 +51,7 @@ class SalesforceEmulator:
         client_secret: str = "sandbox-secret",
         username: str = "integration@sandbox.example",
         password: str = "sandbox-password",
+        shape: Shape = PLAIN,
     ) -> None:
         self.api_version = api_version
         self.faults = faults if faults is not None else Faults()
@@ -55,6 +59,12 @@ class SalesforceEmulator:
         self.state = SalesforceState(
             schema=Schema(), budget=ApiBudget(max=daily_limit), credentials=credentials
         )
+        self.state.shape = shape
+        for table in self.state.tables.values():
+            prefix = table.definition.key_prefix
+            table.minter = IdMinter(prefix, *shape.minted(prefix))
+        if shape.active:
+            self.state.org_id = IdMinter("00D", *shape.minted("00D")).next()
         self.state.user_id = self._integration_user(username)
         self._server: ServedApp | None = None
         self.url = ""

@@ -39,9 +39,9 @@ def to18(value: str) -> str | None:
 class IdMinter:
     """Mints fresh 18-character ids for one key prefix (``00Q`` for Lead...)."""
 
-    def __init__(self, key_prefix: str, pod: str = "EM") -> None:
+    def __init__(self, key_prefix: str, pod: str = "EM", start: int = 1) -> None:
         self._prefix = key_prefix + pod
-        self._counter = itertools.count(1)
+        self._counter = itertools.count(start)
 
     def next(self) -> str:
         """The next id: prefix, pod, then a base-62 counter padded to 15 characters."""

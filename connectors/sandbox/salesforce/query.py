@@ -21,6 +21,7 @@ from connectors.sandbox.salesforce.soql_plan import Plan, bind
 from connectors.sandbox.salesforce.soql_run import execute, render
 from connectors.sandbox.salesforce.state import SalesforceState
 from connectors.sandbox.salesforce.store import Record
+from connectors.sandbox.stranger_salesforce import reorder_record, unsettle
 
 DEFAULT_BATCH = 2000
 MIN_BATCH = 200
@@ -52,7 +53,7 @@ def run_query(
 ) -> tuple[Plan, list[Record]]:
     plan = plan_query(state, soql)
     rows = execute(plan, state.table(plan.object.name), include_deleted=include_deleted)
-    return plan, rows
+    return plan, unsettle(state.shape, plan, rows, soql)
 
 
 def batch_size(header: str | None) -> int:
@@ -94,9 +95,11 @@ async def query_more(call: Call) -> Response:
 def _page(call: Call, locator: str, cursor: Cursor, offset: int) -> Response:
     state = call.state
     table = state.table(cursor.plan.object.name)
-    end = min(offset + cursor.batch, len(cursor.ids))
+    batch = state.shape.batch(cursor.batch, f"{len(cursor.ids)}:{offset}")
+    end = min(offset + batch, len(cursor.ids))
+    plan, version, shape = cursor.plan, call.version, state.shape
     records = [
-        render(cursor.plan, table.records[i], call.version, state.schema, state.find)
+        reorder_record(shape, render(plan, table.records[i], version, state.schema, state.find))
         for i in cursor.ids[offset:end]
     ]
     body: dict[str, Any] = {"totalSize": len(cursor.ids), "done": end >= len(cursor.ids)}

@@ -42,11 +42,15 @@ async def resources(call: Call) -> Response:
 
 
 async def sobjects(call: Call) -> Response:
-    return JSONResponse(describe_global(call.state.schema, call.version))
+    body = describe_global(call.state.schema, call.version)
+    body["sobjects"] = call.state.shape.shuffled(body["sobjects"], "describe")
+    return JSONResponse(body)
 
 
 async def describe(call: Call) -> Response:
-    return JSONResponse(describe_object(_object(call), call.version))
+    body = describe_object(_object(call), call.version)
+    body["fields"] = call.state.shape.shuffled(body["fields"], f"describe:{body.get('name')}")
+    return JSONResponse(body)
 
 
 async def limits(call: Call) -> Response:

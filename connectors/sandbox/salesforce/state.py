@@ -21,6 +21,7 @@ from connectors.sandbox.salesforce.ids import to18
 from connectors.sandbox.salesforce.limits import ApiBudget
 from connectors.sandbox.salesforce.schema import Schema
 from connectors.sandbox.salesforce.store import Record, Table
+from connectors.sandbox.stranger_shape import PLAIN, Shape
 
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 
@@ -90,6 +91,7 @@ class SalesforceState:
         self.write_counts: Counter[tuple[str, str]] = Counter()
         self.clock: Callable[[], datetime] = utc_now
         self.org_id = "00DEM0000000001" + "EAA"
+        self.shape: Shape = PLAIN  # page sizes, key and row order (stranger mode)
         self.user_id = ""
 
     # -- reading back -------------------------------------------------------------------------
