@@ -22,6 +22,7 @@ import numpy as np
 
 from connectors.sandbox.dataset import generate
 from connectors.sandbox.dataset.ids import id_scheme
+from connectors.sandbox.dataset.knobs import Knobs
 from connectors.sandbox.hubspot.emulator import HubSpotEmulator
 from connectors.sandbox.salesforce.emulator import SalesforceEmulator
 from connectors.sandbox.seed import SandboxDataset
@@ -84,10 +85,10 @@ class Sandbox:
         """Generates (or takes) the world, loads it into both emulators and serves them."""
         opts = self.options
         if dataset is None:
-            # TODO(lead, mirror-form): pass self.mirror_form to the generator once task B's
-            # dataset option for the mirror subject form lands.
+            knobs = None if self.mirror_form is None else Knobs(mirror_form=self.mirror_form)
+
             def make() -> SandboxDataset:
-                return generate(opts.persons, seed=opts.seed, now=opts.now)
+                return generate(opts.persons, seed=opts.seed, now=opts.now, knobs=knobs)
 
             dataset = self.stranger.render(make) if self.stranger is not None else make()
         self.dataset = dataset

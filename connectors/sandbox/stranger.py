@@ -24,16 +24,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from connectors.sandbox.dataset.ids import BASE62, HS_BASE, SF_PREFIX, IdScheme, id_scheme
+from connectors.sandbox.dataset.render_salesforce_activity import MIRROR_FORMS as SUBJECT_FORMS
 from connectors.sandbox.seed import SandboxDataset
 from connectors.sandbox.stranger_shape import StrangerShape
 
-MIRROR_FORMS: tuple[str, ...] = ()
-"""The mirrored task's subject forms a stranger world may pick from.
-
-TODO(lead, mirror-form): task B adds a dataset option for the mirror subject form in
-``connectors/sandbox/dataset/`` render code. Fill this tuple with its forms and pass
-``Stranger.mirror_form`` (or ``SandboxOptions.mirror_form``) to the generator where
-``Sandbox.start`` calls ``generate`` (see ``TODO(lead, mirror-form)`` there)."""
+MIRROR_FORMS: tuple[str, ...] = (*SUBJECT_FORMS, "mixed")
+"""The mirrored task's subject forms a stranger world may pick from (one form, or all mixed)."""
 
 _SEQ_DIGITS = 10
 _POD_FIRST = "0123456789abcdefghijklmnopqrstuvwxyz"  # never upper case: minted pods are

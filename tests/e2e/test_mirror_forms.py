@@ -48,11 +48,13 @@ def mirrored_world(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Mirrored]:
     """A running world whose mirrored tasks are all written in one form (or mixed)."""
-    knobs = Knobs(mirror_form=str(request.param))
+    chosen = Knobs(mirror_form=str(request.param))
     worlds: list[GeneratedWorld] = []
 
-    def generate(persons: int, *, seed: int, now: datetime | None) -> SandboxDataset:
-        worlds.append(build_world(persons, seed, now or DEFAULT_NOW, knobs))
+    def generate(
+        persons: int, *, seed: int, now: datetime | None, knobs: Knobs | None = None
+    ) -> SandboxDataset:
+        worlds.append(build_world(persons, seed, now or DEFAULT_NOW, chosen))
         return render(worlds[-1])
 
     with pytest.MonkeyPatch.context() as patch:
