@@ -1,0 +1,182 @@
+"""Ids people can follow: ``explain`` and ``plan --person`` take every id form reengage prints.
+
+An operator copies an id from the report, from ``explain`` itself, from a Salesforce
+page (15 characters, case-sensitive) or from an export (18 characters, case-safe,
+often lower-cased by a spreadsheet) and must land on the same person; ``plan``
+shows who each operation is for (email and name), not only a record id.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from connectors.base import Platform, PlatformRecord, RecordRef, RecordType
+from connectors.sandbox.salesforce.ids import checksum
+from sync.cli import app
+from sync.plan.model import Operation, OpKind, Plan
+from sync.run import RunResult
+from sync.store.migrate import open_store
+from sync.store.mirror import save_records
+from sync.store.persons import resolve_and_save
+from tests.sync.store.worlds import CREATED, NOW
+
+runner = CliRunner()
+
+LEAD15 = "00Q5e00000KzQrT"  # a lead id as a Salesforce page or report shows it
+LEAD18 = LEAD15 + checksum(LEAD15)  # as the API returns it (and the store keeps it)
+CONTACT18 = "003G000001SUbc4IAD"  # the 15/18 pair 003G000001SUbc4 / ...IAD
+
+
+@pytest.fixture
+def stored(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
+    for key in list(os.environ):
+        if key.startswith("REENGAGE_"):
+            monkeypatch.delenv(key)
+    url = f"sqlite:///{tmp_path}/store.db"
+    engine = open_store(url)
+    records = [
+        PlatformRecord(RecordRef(RecordType.HUBSPOT_CONTACT, "100002"), "dee@x.com",
+                       first_name="Dee", last_name="Ode", created_at=CREATED),
+        PlatformRecord(RecordRef(RecordType.SALESFORCE_LEAD, LEAD18), "Dee@X.com",
+                       first_name="Dee", last_name="Ode", created_at=CREATED),
+        PlatformRecord(RecordRef(RecordType.SALESFORCE_CONTACT, CONTACT18), "eve@x.com",
+                       first_name="Eve", last_name="Ng", created_at=CREATED),
+    ]  # fmt: skip
+    with engine.begin() as conn:
+        save_records(conn, records)
+    resolve_and_save(engine, NOW)
+    engine.dispose()
+    monkeypatch.setenv("REENGAGE_DATABASE_URL", url)
+    monkeypatch.setenv("REENGAGE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("COLUMNS", "200")
+    yield url
+
+
+def explain_json(query: str) -> tuple[int, dict[str, object]]:
+    result = runner.invoke(app, ["explain", query, "--json", "--as-of", NOW.isoformat()])
+    return result.exit_code, json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(
+    ("query", "email"),
+    [("100002", "dee@x.com"), (LEAD18, "dee@x.com"), (" DEE@x.com", "dee@x.com")],
+)
+def test_explain_follows_stored_ids_and_emails(stored: str, query: str, email: str) -> None:
+    result = runner.invoke(app, ["explain", query, "--as-of", NOW.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(email)
+
+
+@pytest.mark.xfail(strict=True, reason="explain refuses record_type:id and Salesforce id forms")
+@pytest.mark.parametrize(
+    ("query", "email"),
+    [
+        ("hubspot_contact:100002", "dee@x.com"),
+        (f"salesforce_lead:{LEAD18}", "dee@x.com"),
+        (LEAD15, "dee@x.com"),  # the 15-character form of a stored 18-character id
+        (LEAD18.lower(), "dee@x.com"),  # the case-safe form survives lower-casing
+        (LEAD18[:15] + LEAD18[15:].lower(), "dee@x.com"),
+        ("003G000001SUbc4", "eve@x.com"),
+        (f"salesforce_contact:{CONTACT18.upper()}", "eve@x.com"),
+    ],
+)
+def test_explain_follows_every_id_form(stored: str, query: str, email: str) -> None:
+    result = runner.invoke(app, ["explain", query, "--as-of", NOW.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(email)
+
+
+@pytest.mark.xfail(strict=True, reason="explain refuses record_type:id and Salesforce id forms")
+def test_a_15_character_id_is_case_sensitive(stored: str) -> None:
+    """Two 15-character ids differing only in case are two records: no guessing."""
+    result = runner.invoke(app, ["explain", LEAD15.lower(), "--as-of", NOW.isoformat()])
+    assert result.exit_code == 1
+    assert runner.invoke(app, ["explain", LEAD15, "--as-of", NOW.isoformat()]).exit_code == 0
+
+
+@pytest.mark.xfail(strict=True, reason="explain prints ids it cannot follow back")
+def test_explain_prints_ids_it_takes_back(stored: str) -> None:
+    first = runner.invoke(app, ["explain", "dee@x.com", "--as-of", NOW.isoformat()])
+    printed = [w for w in first.stdout.split() if w.startswith(("hubspot_contact:", "salesforce_"))]
+    assert f"salesforce_lead:{LEAD18}" in printed and "hubspot_contact:100002" in printed
+    for ref in printed:
+        again = runner.invoke(app, ["explain", ref, "--as-of", NOW.isoformat()])
+        assert again.exit_code == 0 and again.stdout.startswith("dee@x.com"), ref
+
+
+@pytest.mark.xfail(strict=True, reason="explain has no --json")
+def test_explain_json_is_one_document_at_debug(
+    stored: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REENGAGE_LOG_LEVEL", "DEBUG")
+    code, doc = explain_json(LEAD15)
+    assert code == 0
+    assert doc["email"] == "dee@x.com" and doc["name"] == "Dee Ode"
+    records = doc["records"]
+    assert isinstance(records, list)
+    assert {r["ref"] for r in records} == {"hubspot_contact:100002", f"salesforce_lead:{LEAD18}"}
+    assert doc["status"] and "dormant_days" in doc and "reasons" in doc
+
+
+@pytest.mark.xfail(strict=True, reason="explain has no --json")
+def test_explain_json_unknown_person_is_an_error_document(
+    stored: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REENGAGE_LOG_LEVEL", "DEBUG")
+    code, doc = explain_json("nobody@x.com")
+    assert code == 1
+    assert doc["exit_code"] == 1
+    error = doc["error"]
+    assert isinstance(error, dict)
+    assert error["code"] == "not_found" and error["platform"] is None
+    assert "nobody@x.com" in error["message"]
+
+
+def _fake_cycle(url: str) -> RunResult:
+    """The plan a cycle would make for Dee and Eve (no platform is called)."""
+    engine = open_store(url)
+    from sync.cli_explain import find_person
+
+    dee, eve = find_person(engine, "dee@x.com"), find_person(engine, "eve@x.com")
+    engine.dispose()
+    assert dee is not None and eve is not None
+    ops = [
+        Operation(OpKind.ADD_MEMBER, Platform.HUBSPOT, RecordRef(RecordType.HUBSPOT_CONTACT,
+                  "100002"), "Dormant", {}, "k1", int(dee["id"]), "dormant_90_180d"),
+        Operation(OpKind.ADD_MEMBER, Platform.SALESFORCE, RecordRef(RecordType.SALESFORCE_CONTACT,
+                  CONTACT18), "Dormant", {}, "k2", int(eve["id"]), "dormant_90_180d"),
+    ]  # fmt: skip
+    return RunResult(run_id=1, plan_id="p1", plan=Plan.of(ops))
+
+
+@pytest.fixture
+def planned(stored: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REENGAGE_PLATFORMS", "hubspot")
+    monkeypatch.setenv("REENGAGE_HUBSPOT__ACCESS_TOKEN", "pat-na1-x")
+    monkeypatch.setenv("REENGAGE_HUBSPOT__BASE_URL", "http://127.0.0.1:9")
+    result = _fake_cycle(stored)
+    monkeypatch.setattr("sync.cli_run.cycle", lambda *a, **k: result)
+
+
+@pytest.mark.xfail(strict=True, reason="plan shows no email or name")
+def test_plan_shows_email_and_name(planned: None) -> None:
+    table = runner.invoke(app, ["plan", "-q"])
+    assert table.exit_code == 0, table.output
+    assert "dee@x.com" in table.stdout and "Dee Ode" in table.stdout
+    assert "eve@x.com" in table.stdout and "Eve Ng" in table.stdout
+    doc = json.loads(runner.invoke(app, ["plan", "--json"]).stdout)
+    who = {(op["record_id"], op["email"], op["name"]) for op in doc["operations"]}
+    assert who == {("100002", "dee@x.com", "Dee Ode"), (CONTACT18, "eve@x.com", "Eve Ng")}
+
+
+@pytest.mark.xfail(strict=True, reason="plan --person refuses record_type:id and 15-char ids")
+@pytest.mark.parametrize("person", ["hubspot_contact:100002", LEAD15, LEAD18.lower()])
+def test_plan_person_follows_id_forms(planned: None, person: str) -> None:
+    doc = json.loads(runner.invoke(app, ["plan", "--json", "--person", person]).stdout)
+    assert [op["record_id"] for op in doc["operations"]] == ["100002"]
