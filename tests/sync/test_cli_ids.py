@@ -19,11 +19,14 @@ from typer.testing import CliRunner
 from connectors.base import Platform, PlatformRecord, RecordRef, RecordType
 from connectors.sandbox.salesforce.ids import checksum
 from sync.cli import app
+from sync.cli_explain import people
 from sync.plan.model import Operation, OpKind, Plan
 from sync.run import RunResult
 from sync.store.migrate import open_store
 from sync.store.mirror import save_records
 from sync.store.persons import resolve_and_save
+from sync.store.schema import persons
+from tests.cli_process import run_cli
 from tests.sync.store.worlds import CREATED, NOW
 
 runner = CliRunner()
@@ -58,6 +61,23 @@ def stored(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
     yield url
 
 
+def test_a_person_key_naming_a_merged_record_leads_to_the_person(stored: str) -> None:
+    """A key anchored on a record since merged away is still printed, so still followed."""
+    engine = open_store(stored)
+    with engine.begin() as conn:
+        conn.execute(
+            persons.update()
+            .where(persons.c.email == "eve@x.com")
+            .values(person_key="salesforce_contact:003G000001SUbc9IAD")
+        )
+    engine.dispose()
+    shown = runner.invoke(app, ["explain", "eve@x.com", "--as-of", NOW.isoformat()])
+    assert "person salesforce_contact:003G000001SUbc9IAD" in shown.stdout
+    for query in ("salesforce_contact:003G000001SUbc9IAD", "003G000001SUbc9"):
+        result = runner.invoke(app, ["explain", query, "--as-of", NOW.isoformat()])
+        assert result.exit_code == 0 and result.stdout.startswith("eve@x.com"), query
+
+
 def explain_json(query: str) -> tuple[int, dict[str, object]]:
     result = runner.invoke(app, ["explain", query, "--json", "--as-of", NOW.isoformat()])
     return result.exit_code, json.loads(result.stdout)
@@ -73,7 +93,6 @@ def test_explain_follows_stored_ids_and_emails(stored: str, query: str, email: s
     assert result.stdout.startswith(email)
 
 
-@pytest.mark.xfail(strict=True, reason="explain refuses record_type:id and Salesforce id forms")
 @pytest.mark.parametrize(
     ("query", "email"),
     [
@@ -92,7 +111,6 @@ def test_explain_follows_every_id_form(stored: str, query: str, email: str) -> N
     assert result.stdout.startswith(email)
 
 
-@pytest.mark.xfail(strict=True, reason="explain refuses record_type:id and Salesforce id forms")
 def test_a_15_character_id_is_case_sensitive(stored: str) -> None:
     """Two 15-character ids differing only in case are two records: no guessing."""
     result = runner.invoke(app, ["explain", LEAD15.lower(), "--as-of", NOW.isoformat()])
@@ -100,7 +118,6 @@ def test_a_15_character_id_is_case_sensitive(stored: str) -> None:
     assert runner.invoke(app, ["explain", LEAD15, "--as-of", NOW.isoformat()]).exit_code == 0
 
 
-@pytest.mark.xfail(strict=True, reason="explain prints ids it cannot follow back")
 def test_explain_prints_ids_it_takes_back(stored: str) -> None:
     first = runner.invoke(app, ["explain", "dee@x.com", "--as-of", NOW.isoformat()])
     printed = [w for w in first.stdout.split() if w.startswith(("hubspot_contact:", "salesforce_"))]
@@ -110,7 +127,6 @@ def test_explain_prints_ids_it_takes_back(stored: str) -> None:
         assert again.exit_code == 0 and again.stdout.startswith("dee@x.com"), ref
 
 
-@pytest.mark.xfail(strict=True, reason="explain has no --json")
 def test_explain_json_is_one_document_at_debug(
     stored: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -124,7 +140,6 @@ def test_explain_json_is_one_document_at_debug(
     assert doc["status"] and "dormant_days" in doc and "reasons" in doc
 
 
-@pytest.mark.xfail(strict=True, reason="explain has no --json")
 def test_explain_json_unknown_person_is_an_error_document(
     stored: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -164,7 +179,6 @@ def planned(stored: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sync.cli_run.cycle", lambda *a, **k: result)
 
 
-@pytest.mark.xfail(strict=True, reason="plan shows no email or name")
 def test_plan_shows_email_and_name(planned: None) -> None:
     table = runner.invoke(app, ["plan", "-q"])
     assert table.exit_code == 0, table.output
@@ -175,8 +189,55 @@ def test_plan_shows_email_and_name(planned: None) -> None:
     assert who == {("100002", "dee@x.com", "Dee Ode"), (CONTACT18, "eve@x.com", "Eve Ng")}
 
 
-@pytest.mark.xfail(strict=True, reason="plan --person refuses record_type:id and 15-char ids")
 @pytest.mark.parametrize("person", ["hubspot_contact:100002", LEAD15, LEAD18.lower()])
 def test_plan_person_follows_id_forms(planned: None, person: str) -> None:
     doc = json.loads(runner.invoke(app, ["plan", "--json", "--person", person]).stdout)
     assert [op["record_id"] for op in doc["operations"]] == ["100002"]
+
+
+def test_a_type_narrows_the_id(stored: str) -> None:
+    """``salesforce_lead:100002`` is not the HubSpot contact 100002."""
+    result = runner.invoke(app, ["explain", "salesforce_lead:100002", "--as-of", NOW.isoformat()])
+    assert result.exit_code == 1 and "no person" in result.stderr
+
+
+def test_people_of_a_long_plan_are_read_in_batches(postgres_url: str) -> None:
+    """A whole plan (``--limit 0``) may name more persons than PostgreSQL takes in one query
+    (65,535 bound values)."""
+    engine = open_store(postgres_url)
+    try:
+        with engine.begin() as conn:
+            fay = RecordRef(RecordType.HUBSPOT_CONTACT, "7")
+            save_records(
+                conn, [PlatformRecord(fay, "f@x.com", first_name="Fay", created_at=CREATED)]
+            )
+        resolve_and_save(engine, NOW)
+        found = people(engine, range(1, 70_001))
+    finally:
+        engine.dispose()
+    assert list(found.values()) == [("f@x.com", "Fay")]
+
+
+def test_explain_json_from_a_script_at_debug(stored: str, tmp_path: Path) -> None:
+    """As a script runs it: stdout is the one document, whatever is logged goes to stderr."""
+    args = ["explain", f"salesforce_lead:{LEAD15}", "--json", "--as-of", NOW.isoformat()]
+    done = run_cli(args, tmp_path, REENGAGE_DATABASE_URL=stored, REENGAGE_LOG_LEVEL="DEBUG")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["email"] == "dee@x.com"
+    missing = run_cli(["explain", "x@y.z", "--json"], tmp_path, REENGAGE_DATABASE_URL=stored,
+                      REENGAGE_LOG_LEVEL="DEBUG")  # fmt: skip
+    assert missing.returncode == 1
+    assert json.loads(missing.stdout)["error"]["code"] == "not_found"
+
+
+def test_names_are_shown_as_the_platform_holds_them(planned: None, stored: str) -> None:
+    """A name is platform data: brackets in it are text, not console markup."""
+    engine = open_store(stored)
+    with engine.begin() as conn:
+        conn.execute(
+            persons.update().where(persons.c.email == "eve@x.com").values(last_name="[b]Ng")
+        )
+    engine.dispose()
+    shown = runner.invoke(app, ["explain", "eve@x.com", "--as-of", NOW.isoformat()])
+    assert shown.stdout.startswith("eve@x.com  Eve [b]Ng  person")
+    assert "Eve [b]Ng" in runner.invoke(app, ["plan", "-q"]).stdout
