@@ -45,7 +45,8 @@ def stored(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
     engine = open_store(url)
     records = [
         PlatformRecord(RecordRef(RecordType.HUBSPOT_CONTACT, "100002"), "dee@x.com",
-                       first_name="Dee", last_name="Ode", created_at=CREATED),
+                       first_name="Dee", last_name="Ode", created_at=CREATED,
+                       merged_ids=("100001", "100017")),
         PlatformRecord(RecordRef(RecordType.SALESFORCE_LEAD, LEAD18), "Dee@X.com",
                        first_name="Dee", last_name="Ode", created_at=CREATED),
         PlatformRecord(RecordRef(RecordType.SALESFORCE_CONTACT, CONTACT18), "eve@x.com",
@@ -76,6 +77,22 @@ def test_a_person_key_naming_a_merged_record_leads_to_the_person(stored: str) ->
     for query in ("salesforce_contact:003G000001SUbc9IAD", "003G000001SUbc9"):
         result = runner.invoke(app, ["explain", query, "--as-of", NOW.isoformat()])
         assert result.exit_code == 0 and result.stdout.startswith("eve@x.com"), query
+
+
+@pytest.mark.parametrize("query", ["100001", "hubspot_contact:100017", "hubspot:100001"])
+def test_a_merged_hubspot_id_leads_to_the_contact_it_was_merged_into(
+    stored: str, query: str
+) -> None:
+    """HubSpot keeps answering a merged-away id with the surviving contact; so does explain."""
+    result = runner.invoke(app, ["explain", query, "--as-of", NOW.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("dee@x.com")
+
+
+def test_a_merged_id_is_matched_whole(stored: str) -> None:
+    for query in ("10000", "00001", "salesforce_lead:100001"):
+        result = runner.invoke(app, ["explain", query, "--as-of", NOW.isoformat()])
+        assert result.exit_code == 1, query
 
 
 def explain_json(query: str) -> tuple[int, dict[str, object]]:
