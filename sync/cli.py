@@ -120,8 +120,15 @@ def open_configured_store(settings: Settings) -> Engine:
 
 @app.command("explain")
 def explain_cmd(
-    query: Annotated[str, typer.Argument(help="An email address or a platform record id.")],
+    query: Annotated[
+        str,
+        typer.Argument(
+            help="An email address, a platform record id (Salesforce: 15 or 18 characters) "
+            "or record_type:id as reengage prints it (hubspot_contact:100002)."
+        ),
+    ],
     as_of: AsOf = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
 ) -> None:
     """Why a person is (or is not) dormant: segment, rule, score and its parts."""
     from sync.cli_explain import explain_command
@@ -130,8 +137,13 @@ def explain_cmd(
     when = parse_as_of(as_of)
     engine = open_configured_store(settings)
     try:
-        if not explain_command(engine, rules, query, when):
-            raise fail(f"no person with the email or record id {query!r} in the store", code=1)
+        if not explain_command(engine, rules, query, when, as_json=as_json):
+            message = f"no person with the email or record id {query!r} in the store"
+            if as_json:
+                error = {"message": message, "code": "not_found", "platform": None}
+                typer.echo(json.dumps({"error": error, "exit_code": 1}))
+                raise typer.Exit(1)
+            raise fail(message, code=1)
     finally:
         engine.dispose()
 
@@ -244,7 +256,8 @@ def plan_cmd(
             if found is None:
                 raise fail(f"no person with the email or record id {person!r}", 1)
             person_id = int(found["id"])
-        rows = plan_rows(result.plan, segment=segment, person=person_id, limit=limit)
+        rows = plan_rows(result.plan, segment=segment, person=person_id, limit=limit,
+                         engine=engine)  # fmt: skip
         print_plan(result.plan, result.plan_id, rows, as_json=as_json)
         if not as_json:
             console.print(f"apply it with `reengage apply {result.plan_id}`")

@@ -9,34 +9,73 @@ that event (its twin): those count once, so an operator can check the pairing.
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import Engine, or_, select
 
 from config.rules import Rules
-from connectors.base import ENGAGEMENT_KINDS, ActivityKind
+from connectors.base import ENGAGEMENT_KINDS, ActivityKind, RecordType
 from sync.engine.explain import Explanation, explain
 from sync.identity import normalise_email
+from sync.record_ids import parse_record_query
 from sync.store.schema import activities, persons, platform_records
 from sync.store.snapshot import MirrorPair, load_snapshot, person_mirrors
 
 console = Console()
+_BATCH = 500
 
 
 def find_person(engine: Engine, query: str) -> dict[str, Any] | None:
-    """The person whose email or one of whose record ids is ``query``."""
-    email = normalise_email(query)
-    with engine.connect() as conn:
+    """The person whose email, or one of whose record ids in any form reengage or the
+    platforms print (see :mod:`sync.record_ids`), is ``query``."""
+    wanted = parse_record_query(query)
+    match = []
+    if wanted.email is not None:
+        match.append(persons.c.email == normalise_email(wanted.email))
+    if wanted.record_ids:
         by_record = select(platform_records.c.person_id).where(
-            platform_records.c.record_id == query.strip()
+            platform_records.c.record_id.in_(sorted(wanted.record_ids))
         )
-        row = conn.execute(
-            select(persons).where(or_(persons.c.email == email, persons.c.id.in_(by_record)))
-        ).first()
+        if wanted.types:
+            by_record = by_record.where(platform_records.c.record_type.in_(sorted(wanted.types)))
+        match.append(persons.c.id.in_(by_record))
+        # a person's key is the ref of the record it was first known by, which may have
+        # been merged away since: explain prints it, so it leads back to the person
+        types = wanted.types or {t.value for t in RecordType}
+        keys = sorted(f"{t}:{i}" for t in types for i in wanted.record_ids)
+        match.append(persons.c.person_key.in_(keys))
+    if not match:
+        return None
+    with engine.connect() as conn:
+        row = conn.execute(select(persons).where(or_(*match)).order_by(persons.c.id)).first()
         return dict(row._mapping) if row else None
+
+
+def full_name(person: Mapping[Any, Any]) -> str | None:
+    """First and last name as one string; None when the person has neither."""
+    parts = [person["first_name"], person["last_name"]]
+    return " ".join(p.strip() for p in parts if p and p.strip()) or None
+
+
+def people(engine: Engine, person_ids: Iterable[int]) -> dict[int, tuple[str | None, str | None]]:
+    """Email and name of each person in ``person_ids`` (for plan rows: who each write is for)."""
+    ids = sorted(set(person_ids))
+    cols = (persons.c.id, persons.c.email, persons.c.first_name, persons.c.last_name)
+    found: dict[int, tuple[str | None, str | None]] = {}
+    with engine.connect() as conn:
+        for start in range(0, len(ids), _BATCH):  # a database bounds the values of one query
+            chunk = ids[start : start + _BATCH]
+            for r in conn.execute(select(*cols).where(persons.c.id.in_(chunk))):
+                found[int(r.id)] = (r.email, full_name(r._mapping))
+    return found
 
 
 def _records(engine: Engine, person_id: int) -> list[Any]:
@@ -102,12 +141,22 @@ def _show_mirrors(pairs: list[MirrorPair]) -> None:
         )
 
 
+def _flags(record: Any) -> list[str]:
+    return [n for n in ("email_opt_out", "hard_bounce", "do_not_call") if getattr(record, n)]
+
+
 def _show(person: dict[str, Any], records: list[Any], where: str, exp: Explanation) -> None:
-    console.print(f"[bold]{person['email'] or '(no email)'}[/]  person {person['person_key']}")
+    name = full_name(person) or "(no name)"
+    console.print(
+        f"[bold]{escape(person['email'] or '(no email)')}[/]  {escape(name)}"
+        f"  person {escape(person['person_key'])}",
+        highlight=False,
+    )
     for r in records:
-        flags = [n for n in ("email_opt_out", "hard_bounce", "do_not_call") if getattr(r, n)]
         console.print(
-            f"  {r.record_type} {r.record_id} owner {r.owner_id or '-'} {' '.join(flags)}"
+            f"  {r.record_type}:{r.record_id} owner {r.owner_id or '-'} {' '.join(_flags(r))}",
+            markup=False,
+            highlight=False,
         )
     console.print(f"as of {exp.as_of:%Y-%m-%d %H:%M} UTC: status [bold]{exp.status or 'none'}[/]")
     console.print(
@@ -135,16 +184,92 @@ def _show(person: dict[str, Any], records: list[Any], where: str, exp: Explanati
         console.print(table)
 
 
-def explain_command(engine: Engine, rules: Rules, query: str, as_of: datetime) -> bool:
-    """Prints the explanation; False when no person matches ``query``."""
+@dataclass(frozen=True, slots=True)
+class Found:
+    """Everything ``explain`` shows about one person."""
+
+    person: dict[str, Any]
+    records: list[Any]
+    last_engagement: str
+    explanation: Explanation
+    mirrors: list[MirrorPair]
+
+
+def look_up(engine: Engine, rules: Rules, query: str, as_of: datetime) -> Found | None:
+    """The person ``query`` names and their explanation as of ``as_of``; None if nobody."""
     person = find_person(engine, query)
     if person is None:
-        return False
+        return None
     snap = load_snapshot(engine, rules)
     index = snap.index_of(int(person["id"]))
     if index is None:  # pragma: no cover - the person was just read from the same store
-        return False
+        return None
     exp = explain(snap.input, rules, as_of, index)
-    _show(person, _records(engine, int(person["id"])), _last_engagement(engine, person, as_of), exp)
-    _show_mirrors(person_mirrors(engine, rules, int(person["id"])))
+    pid = int(person["id"])
+    return Found(
+        person,
+        _records(engine, pid),
+        _last_engagement(engine, person, as_of),
+        exp,
+        person_mirrors(engine, rules, pid),
+    )
+
+
+def _mirror_doc(m: MirrorPair) -> dict[str, Any]:
+    return {
+        "copy_id": m.copy_id,
+        "copy_at": _when(m.copy_ms),
+        "copy_detail": m.copy_detail,
+        "twin_id": m.twin_id,
+        "twin_at": _when(m.twin_ms),
+        "twin_kind": ActivityKind.from_code(m.twin_kind).value,
+        "twin_detail": m.twin_detail,
+    }
+
+
+def explain_document(found: Found) -> dict[str, Any]:
+    """``explain --json``: what the text shows, as one JSON-able document."""
+    person, exp = found.person, found.explanation
+    return {
+        "email": person["email"],
+        "name": full_name(person),
+        "person_key": person["person_key"],
+        "records": [
+            {
+                "ref": f"{r.record_type}:{r.record_id}",
+                "record_type": r.record_type,
+                "record_id": r.record_id,
+                "owner_id": r.owner_id,
+                "flags": _flags(r),
+            }
+            for r in found.records
+        ],
+        "as_of": exp.as_of.isoformat(),
+        "status": exp.status or None,
+        "segment": exp.segment,
+        "segment_rule": exp.segment_rule,
+        "approach": exp.approach,
+        "last_engagement": found.last_engagement,
+        "dormant_days": exp.dormant_days,
+        "quiet_since": exp.quiet_since.isoformat(),
+        "rfm": list(exp.rfm) if exp.rfm else None,
+        "reasons": list(exp.reasons),
+        "score": exp.score,
+        "contributions": [{**asdict(c), "points": c.points} for c in exp.contributions],
+        "mirrors": [_mirror_doc(m) for m in found.mirrors],
+    }
+
+
+def explain_command(
+    engine: Engine, rules: Rules, query: str, as_of: datetime, *, as_json: bool = False
+) -> bool:
+    """Prints the explanation (text, or one JSON document); False when no person matches."""
+    found = look_up(engine, rules, query, as_of)
+    if found is None:
+        return False
+    if as_json:
+        sys.stdout.write(json.dumps(explain_document(found), default=str) + "\n")
+        return True
+    _show(found.person, found.records, found.last_engagement, found.explanation)
+    _show_mirrors(found.mirrors)
     return True

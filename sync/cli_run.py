@@ -18,6 +18,7 @@ from typing import Any
 
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import Engine
 
 from config.rules import Rules
@@ -25,6 +26,7 @@ from config.settings import Settings
 from connectors.base import ConfigurationError, ConnectorError, Platform, SetupItem, StopRun
 from sync.alerts import RecordLinks, make_alert_sender
 from sync.apply import AlertSender
+from sync.cli_explain import people
 from sync.cli_options import console_for
 from sync.lock import keep_alive, sync_lock
 from sync.plan.model import Plan
@@ -213,14 +215,24 @@ def summary(result: RunResult, *, applied_hint: bool) -> None:
 
 
 def plan_rows(
-    plan: Plan, *, segment: str | None, person: int | None, limit: int
+    plan: Plan, *, segment: str | None, person: int | None, limit: int, engine: Engine | None = None
 ) -> list[dict[str, Any]]:
-    rows = [
-        op.to_dict()
+    """The operations to list, each with the email and name of its person (from ``engine``'s
+    persons) so that an operator sees who a write is for, not only a record id."""
+    ops = [
+        op
         for op in plan.operations
         if (segment is None or op.segment == segment) and (person is None or op.person_id == person)
     ]
-    return rows[:limit] if limit > 0 else rows
+    ops = ops[:limit] if limit > 0 else ops
+    known = people(engine, (o.person_id for o in ops if o.person_id is not None)) if engine else {}
+    rows = []
+    for op in ops:
+        email, name = (
+            known.get(op.person_id, (None, None)) if op.person_id is not None else (None, None)
+        )
+        rows.append({**op.to_dict(), "email": email, "name": name})
+    return rows
 
 
 def print_plan(
@@ -254,13 +266,14 @@ def print_plan(
     console.print(seg)
     if rows:
         ops = Table(title=f"first {len(rows)} operations")
-        for col in ("op", "platform", "record", "target", "segment", "payload"):
+        for col in ("op", "platform", "record", "email", "name", "target", "segment", "payload"):
             ops.add_column(col, overflow="fold")
         for r in rows:
             ops.add_row(
                 r["op"],
                 r["platform"] or "-",
-                f"{r['record_type'] or ''} {r['record_id'] or ''}".strip(),
+                f"{r['record_type'] or ''}:{r['record_id'] or ''}".strip(":"),
+                Text(r.get("email") or "-"), Text(r.get("name") or "-"),  # platform data: no markup
                 r["target"] or "", r["segment"] or "", json.dumps(r["payload"], default=str)[:160],
             )  # fmt: skip
         console.print(ops)
