@@ -29,6 +29,7 @@ from sync.cli_options import console_for
 from sync.lock import keep_alive, sync_lock
 from sync.plan.model import Plan
 from sync.run import RunResult, build_connectors, close_all, explain_error, run_cycle, setup_all
+from sync.setup_check import describe_gaps, setup_gaps
 
 log = logging.getLogger("reengage.cli")
 console = console_for()
@@ -145,7 +146,9 @@ def cycle(
     """Runs one cycle with progress bars, holding the store's sync lock (one run at a time,
     shared with ``reengage serve``).
 
-    ``apply=None`` applies only if reengage has written to these platforms before.
+    ``apply=None`` applies only if reengage has written to these platforms before. A
+    run that will apply first checks, reading only, that setup is done on every platform
+    and refuses (exit 2, naming what is missing) when it is not: nothing is pulled or written.
     """
     lock = sync_lock(engine)
     if not lock.acquire():
@@ -170,9 +173,11 @@ def _locked_cycle(
     from sync.run import ever_applied
 
     with connected(settings, rules) as connectors, alert_sender(settings) as alerts:
+        do_apply = ever_applied(engine) if apply is None else apply
+        if do_apply and (gaps := setup_gaps(connectors, rules)):
+            raise CommandError(describe_gaps(gaps), 2)
         bars = StreamProgress(enabled=not quiet)
         with bars.progress:
-            do_apply = ever_applied(engine) if apply is None else apply
             result = run_cycle(
                 engine, connectors, rules, kind=kind, as_of=as_of, plan=plan, apply=do_apply,
                 progress=bars, alerts=alerts,
