@@ -49,7 +49,6 @@ class UnreadySalesforce:
         pass
 
 
-@pytest.mark.xfail(strict=True, reason="serve applies without checking setup")
 def test_serve_plans_only_until_setup_is_done_then_checks_no_more(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
