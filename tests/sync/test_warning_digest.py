@@ -120,3 +120,21 @@ def test_apply_failures_log_code_and_message_not_the_body(sqlite_url: str) -> No
     for line in failed:
         assert '{"' not in line and "isValid" not in line, line
         assert "Property values were not valid" in line
+
+
+def test_the_command_prints_the_counts_when_it_ends(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sync.cli
+
+    def command() -> None:
+        setup_logging("text", level="WARNING")
+        _burst(10)
+        raise SystemExit(1)  # as Typer ends every command, failed or not
+
+    monkeypatch.setattr(sync.cli, "app", command)
+    with pytest.raises(SystemExit):
+        sync.cli.main()
+    lines = _lines(capsys)
+    assert len(lines) == 3 + 1 + 1
+    assert "7 more" in lines[-1] and TEMPLATE in lines[-1]
