@@ -87,31 +87,31 @@ class WarningDigest(logging.Filter):
     """Lets the first ``examples`` WARNING records of each kind through and counts the rest.
 
     A kind is the logger and the message *template* (``record.msg``), so records that
-    differ only in their arguments (a record id, an error code) are one kind. It must
-    run before :class:`RedactSecrets`, which replaces the template by the message.
+    differ only in their arguments (a record id, an error code) are one kind; a record's
+    ``digest_key`` extra splits a template into finer kinds (platform, operation, error
+    code). It must run before :class:`RedactSecrets`, which replaces the template by the message.
     """
 
     def __init__(self, examples: int = EXAMPLES) -> None:
         super().__init__()
         self.examples = examples
-        self._seen: Counter[tuple[str, str]] = Counter()
+        self._seen: Counter[tuple[str, str, str]] = Counter()
         self._lock = threading.Lock()
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno != logging.WARNING or getattr(record, "_digest", False):
             return True
-        key = (record.name, str(record.msg))
+        key = (record.name, str(record.msg), str(getattr(record, "digest_key", "")))
         with self._lock:
             self._seen[key] += 1
             return self._seen[key] <= self.examples
 
-    def drain(self) -> list[tuple[str, str, int]]:
-        """``(logger, template, records not printed)`` per kind since the last drain."""
+    def drain(self) -> list[tuple[tuple[str, str, str], int]]:
+        """``((logger, template, digest key), records not printed)`` per kind since the
+        last drain."""
         with self._lock:
             seen, self._seen = self._seen, Counter()
-        return [
-            (name, msg, n - self.examples) for (name, msg), n in seen.items() if n > self.examples
-        ]
+        return [(kind, n - self.examples) for kind, n in seen.items() if n > self.examples]
 
 
 _DIGEST: list[WarningDigest | None] = [None]
@@ -125,9 +125,9 @@ def flush_warnings() -> None:
     digest = _DIGEST[0]
     if digest is None:
         return
-    for name, template, more in digest.drain():
+    for (name, template, key), more in digest.drain():
         logging.getLogger(name).warning(
-            "... and %s more like %r", f"{more:,}", template,
+            "... and %s more like %r%s", f"{more:,}", template, f" ({key})" if key else "",
             extra={"suppressed": more, "template": template, "_digest": True},
         )  # fmt: skip
 

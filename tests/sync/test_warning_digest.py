@@ -138,3 +138,20 @@ def test_the_command_prints_the_counts_when_it_ends(
     lines = _lines(capsys)
     assert len(lines) == 3 + 1 + 1
     assert "7 more" in lines[-1] and TEMPLATE in lines[-1]
+
+
+def test_a_digest_key_splits_one_template_into_kinds(capsys: pytest.CaptureFixture[str]) -> None:
+    """Apply logs every failure with one template; platform, operation and error code
+    make the kinds, so a Salesforce failure is not hidden behind HubSpot's examples."""
+    setup_logging("text", level="WARNING")
+    log = logging.getLogger("reengage.apply")
+    for platform, n in (("hubspot update_fields", 110), ("salesforce update_fields", 5)):
+        for i in range(n):
+            log.warning("%s failed: %s", platform, i, extra={"digest_key": platform})
+    _flush()
+    lines = _lines(capsys)
+    assert len(lines) == 3 + 1 + 3 + 1
+    assert sum("salesforce update_fields failed" in line for line in lines) == 3
+    counts = [line for line in lines if "more like" in line]
+    assert any("107 more" in line and "(hubspot update_fields)" in line for line in counts)
+    assert any("2 more" in line and "(salesforce update_fields)" in line for line in counts)
