@@ -278,9 +278,10 @@ def apply_cmd(
             )
 
         def body() -> Any:
-            from sync.cli_run import alert_sender, connected
+            from sync.cli_run import alert_sender, connected, require_setup
 
             with connected(settings, rules) as connectors, alert_sender(settings) as alerts:
+                require_setup(connectors, rules)
                 return apply_all(engine, plan_id, connectors, rules, alerts=alerts)
 
         stats = _run(body)

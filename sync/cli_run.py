@@ -162,6 +162,13 @@ def cycle(
         lock.release()
 
 
+def require_setup(connectors: dict[Platform, Any], rules: Rules) -> None:
+    """Refuses (exit 2, naming what is missing) a run that would write to a platform where
+    ``setup --check-only`` fails: it would half-apply and fail record by record."""
+    if gaps := setup_gaps(connectors, rules):
+        raise CommandError(describe_gaps(gaps), 2)
+
+
 def _lock_lost() -> None:
     log.error("this run lost the store's lock (stalled past its lease): another run may start")
 
@@ -174,8 +181,8 @@ def _locked_cycle(
 
     with connected(settings, rules) as connectors, alert_sender(settings) as alerts:
         do_apply = ever_applied(engine) if apply is None else apply
-        if do_apply and (gaps := setup_gaps(connectors, rules)):
-            raise CommandError(describe_gaps(gaps), 2)
+        if do_apply:
+            require_setup(connectors, rules)
         bars = StreamProgress(enabled=not quiet)
         with bars.progress:
             result = run_cycle(

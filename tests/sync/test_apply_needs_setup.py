@@ -49,7 +49,6 @@ def test_sync_apply_before_setup_exits_2_naming_what_is_missing(
     assert "reengage setup" in text
 
 
-@pytest.mark.xfail(strict=True, reason="apply PLAN_ID writes before setup")
 def test_apply_of_a_saved_plan_before_setup_exits_2_before_any_write(
     fresh_box: Sandbox, tmp_path: Path
 ) -> None:
