@@ -138,10 +138,22 @@ def short(text: str | None, limit: int = SHORT_LIMIT) -> str:
     if not text:
         return ""
     body = _BODY.search(text)
+    if body and body.start() == 0:  # the whole message is a body: keep its own message
+        text = _body_message(text)
+        body = _BODY.search(text)
     kept = " ".join((text[: body.start()] if body and body.start() else text).split())
     if len(kept) > limit:
         kept = kept[: limit - 1] + "…"
     return kept
+
+
+def _body_message(text: str) -> str:
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        doc = None
+    found = doc.get("message") if isinstance(doc, dict) else None
+    return str(found) if found else "(a response body: `reengage errors` shows it)"
 
 
 def setup_logging(

@@ -155,3 +155,11 @@ def test_a_digest_key_splits_one_template_into_kinds(capsys: pytest.CaptureFixtu
     counts = [line for line in lines if "more like" in line]
     assert any("107 more" in line and "(hubspot update_fields)" in line for line in counts)
     assert any("2 more" in line and "(salesforce update_fields)" in line for line in counts)
+
+
+def test_a_message_that_is_all_body_keeps_only_its_message() -> None:
+    body = '{"status":"error","message":"Contact not found","category":"OBJECT_NOT_FOUND"}'
+    assert logs.short(body) == "Contact not found"
+    assert '{"' not in logs.short('[{"errorCode":"X","fields":[]}]' * 20)
+    assert logs.short("a  b\n c " + "x" * 500).startswith("a b c x")
+    assert len(logs.short("x" * 500)) == logs.SHORT_LIMIT
