@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from config.rules import Rules
 from connectors.base import Platform, SinkConnector, WriteResult, WriteStatus
 from sync.journal import JournalEntry, pending, record_outcomes, set_plan_status
+from sync.logs import short
 from sync.plan.model import OpKind
 
 log = logging.getLogger("reengage.apply")
@@ -151,6 +152,7 @@ def _journal(
         key = (op.platform.value if op.platform else "alerts", op.op.value)
         if result.status is WriteStatus.FAILED:
             stats.failed[key] += 1
-            log.warning("%s %s failed: %s %s", key[0], key[1], result.error_code, result.message)
+            log.warning("%s %s failed: %s %s", *key, result.error_code, short(result.message),
+                        extra={"digest_key": f"{key[0]} {key[1]} {result.error_code}"})  # fmt: skip
         else:
             stats.applied[key] += 1

@@ -29,7 +29,7 @@ from config.settings import (
 from connectors.base import installed_connectors
 from sync.cli_options import AsOf, Quiet, console_for, known_labels, parse_as_of
 from sync.cli_sandbox import sandbox_app
-from sync.logs import setup_logging
+from sync.logs import flush_warnings, setup_logging
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -291,9 +291,10 @@ def apply_cmd(
             )
 
         def body() -> Any:
-            from sync.cli_run import alert_sender, connected
+            from sync.cli_run import alert_sender, connected, require_setup
 
             with connected(settings, rules) as connectors, alert_sender(settings) as alerts:
+                require_setup(connectors, rules)
                 return apply_all(engine, plan_id, connectors, rules, alerts=alerts)
 
         stats = _run(body)
@@ -498,7 +499,10 @@ def config_check(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    finally:
+        flush_warnings()  # each warning kind's count, once the command has said the rest
 
 
 if __name__ == "__main__":  # python -m sync.cli

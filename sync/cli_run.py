@@ -31,6 +31,7 @@ from sync.cli_options import console_for
 from sync.lock import keep_alive, sync_lock
 from sync.plan.model import Plan
 from sync.run import RunResult, build_connectors, close_all, explain_error, run_cycle, setup_all
+from sync.setup_check import describe_gaps, setup_gaps
 
 log = logging.getLogger("reengage.cli")
 console = console_for()
@@ -147,7 +148,9 @@ def cycle(
     """Runs one cycle with progress bars, holding the store's sync lock (one run at a time,
     shared with ``reengage serve``).
 
-    ``apply=None`` applies only if reengage has written to these platforms before.
+    ``apply=None`` applies only if reengage has written to these platforms before. A
+    run that will apply first checks, reading only, that setup is done on every platform
+    and refuses (exit 2, naming what is missing) when it is not: nothing is pulled or written.
     """
     lock = sync_lock(engine)
     if not lock.acquire():
@@ -161,6 +164,13 @@ def cycle(
         lock.release()
 
 
+def require_setup(connectors: dict[Platform, Any], rules: Rules) -> None:
+    """Refuses (exit 2, naming what is missing) a run that would write to a platform where
+    ``setup --check-only`` fails: it would half-apply and fail record by record."""
+    if gaps := setup_gaps(connectors, rules):
+        raise CommandError(describe_gaps(gaps), 2)
+
+
 def _lock_lost() -> None:
     log.error("this run lost the store's lock (stalled past its lease): another run may start")
 
@@ -172,9 +182,11 @@ def _locked_cycle(
     from sync.run import ever_applied
 
     with connected(settings, rules) as connectors, alert_sender(settings) as alerts:
+        do_apply = ever_applied(engine) if apply is None else apply
+        if do_apply:
+            require_setup(connectors, rules)
         bars = StreamProgress(enabled=not quiet)
         with bars.progress:
-            do_apply = ever_applied(engine) if apply is None else apply
             result = run_cycle(
                 engine, connectors, rules, kind=kind, as_of=as_of, plan=plan, apply=do_apply,
                 progress=bars, alerts=alerts,

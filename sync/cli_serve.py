@@ -31,6 +31,7 @@ from config.rules import Rules
 from config.settings import Settings
 from connectors.base import ConfigurationError
 from sync.lock import sync_lock
+from sync.logs import flush_warnings
 from sync.metrics import Metrics, count_persons
 from sync.metrics_http import Health, MetricsServer
 from sync.run import build_connectors, close_all
@@ -90,8 +91,13 @@ def _loop(engine: Engine, settings: Settings, rules: Rules, schedule: Schedule) 
         lock,
         metrics=metrics,
         health=Health(),
-        after_run=lambda: metrics.record_persons(*count_persons(engine)),
+        after_run=lambda: _after_run(engine, metrics),
     )
+
+
+def _after_run(engine: Engine, metrics: Metrics) -> None:
+    flush_warnings()  # a run's warning counts end with the run, not with the service
+    metrics.record_persons(*count_persons(engine))
 
 
 def _serve(engine: Engine, settings: Settings, rules: Rules, schedule: Schedule, once: bool) -> int:

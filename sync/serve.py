@@ -47,6 +47,7 @@ from sync.run import (
     run_cycle,
 )
 from sync.schedule import Schedule
+from sync.setup_check import describe_gaps, setup_gaps
 
 log = logging.getLogger("reengage.serve")
 
@@ -223,6 +224,14 @@ def stop_progress(stop: threading.Event) -> Progress:
     return progress
 
 
+def _setup_done(built: dict[Platform, object], rules: Rules) -> bool:
+    """Whether every platform holds what applying writes to; if not, this run only plans."""
+    if gaps := setup_gaps(built, rules):
+        log.error("planning only: %s", describe_gaps(gaps))
+        return False
+    return True
+
+
 def sync_cycle(
     engine: Engine,
     settings: Settings,
@@ -235,10 +244,15 @@ def sync_cycle(
     """The real cycle: fresh connectors (and alert webhooks), one ``run_cycle(kind="sync")``,
     the connectors' API counters recorded.
 
+    Before its first applying run the process checks, reading only, that setup is
+    done on every platform (:mod:`sync.setup_check`); until it is, runs only plan.
+
     Plans are applied when ``REENGAGE_SERVE__APPLY`` is on *and* reengage has
     applied from this store before: the very first write to a platform is a
     person's decision (``reengage sync --apply``), never a scheduler's.
     """
+
+    ready: list[bool] = []  # setup was found complete once: not read again in this process
 
     def cycle(stop: threading.Event) -> RunResult:
         built = connectors(settings, rules)
@@ -249,6 +263,9 @@ def sync_cycle(
             if settings.serve.apply and not apply:
                 log.warning("planning only: nothing was ever applied from this store; run "
                             "`reengage sync --apply` once to let serve apply")  # fmt: skip
+            if apply and not ready:
+                apply = _setup_done(built, rules)
+                ready.extend([True] if apply else [])
             return run_cycle(engine, built, rules, kind="sync", as_of=clock(), plan=True,
                              apply=apply, alerts=alerts, stop=stop,
                              progress=stop_progress(stop), trigger="schedule")  # fmt: skip
