@@ -6,15 +6,17 @@ Sleeping is faked by a clock the clients' waits advance; the waits are asserted.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 from simple_salesforce.exceptions import SalesforceRefusedRequest
 
-from config.settings import HubSpotSettings, SalesforceSettings
+from config.settings import HubSpotSettings, SalesforceSettings, Settings
 from connectors.errors import RetriableError, StopRun
 from connectors.hubspot.client import HubSpotClient
+from connectors.hubspot.limits import retry_after
 from connectors.salesforce.client import SalesforceClient
 from tests.connectors.local_servers import FixedAnswer
 
@@ -30,8 +32,6 @@ CONCURRENT = [
         "message": "ConcurrentRequests (Concurrent API Requests) Limit exceeded.",
     }
 ]
-
-STREAK_BUG = "a rate-limit streak gives up after five tries (exit 1), no clean stop at max_wait"
 
 
 class FakeClock:
@@ -57,7 +57,6 @@ def _hubspot(url: str, clock: FakeClock, **settings: Any) -> HubSpotClient:
     )
 
 
-@pytest.mark.xfail(strict=True, reason=STREAK_BUG)
 def test_hubspot_retry_after_beyond_the_bound_stops_cleanly_without_waiting_it() -> None:
     clock = FakeClock()
     with FixedAnswer(429, TEN_SECONDLY, headers={"Retry-After": "400"}) as server:
@@ -68,7 +67,6 @@ def test_hubspot_retry_after_beyond_the_bound_stops_cleanly_without_waiting_it()
     assert sum(clock.waits) < 300
 
 
-@pytest.mark.xfail(strict=True, reason=STREAK_BUG)
 def test_hubspot_429_streak_is_waited_out_up_to_the_bound_then_stops_cleanly() -> None:
     clock = FakeClock()
     with FixedAnswer(429, TEN_SECONDLY) as server:
@@ -86,7 +84,6 @@ def _concurrent_limit(sf: Any) -> Any:
     )
 
 
-@pytest.mark.xfail(strict=True, reason=STREAK_BUG)
 def test_salesforce_concurrent_limit_streak_stops_cleanly() -> None:
     clock = FakeClock()
     settings = SalesforceSettings(
@@ -105,7 +102,6 @@ def test_salesforce_concurrent_limit_streak_stops_cleanly() -> None:
     assert 250 <= sum(clock.waits) <= 300
 
 
-@pytest.mark.xfail(strict=True, reason=STREAK_BUG)
 def test_a_streak_shorter_than_the_bound_is_waited_through() -> None:
     clock = FakeClock()
     settings = SalesforceSettings(
@@ -131,3 +127,25 @@ def test_other_retriable_errors_keep_their_attempt_bound() -> None:
             client.get_json("/email/public/v1/events", {})
     assert not isinstance(failed.value, StopRun)
     assert len(server.requests) == 6
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("45", 45.0), ("2.5", 2.5), ("-1", 0.0), ("Fri, 20 Nov 2026 09:01:00 GMT", 60.0),
+     ("later", None), ("", None)],
+    ids=["seconds", "fraction", "negative", "http-date", "junk", "empty"],
+)  # fmt: skip
+def test_hubspot_reads_either_form_of_retry_after(header: str, seconds: float | None) -> None:
+    now = datetime(2026, 11, 20, 9, tzinfo=UTC)
+    assert retry_after({"retry-after": header}, now=now) == seconds
+
+
+def test_max_wait_is_a_setting_of_each_platform(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REENGAGE_HUBSPOT__MAX_WAIT_SECONDS", "45")
+    monkeypatch.setenv("REENGAGE_SALESFORCE__MAX_WAIT_SECONDS", "600")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.hubspot.max_wait_seconds == 45.0
+    assert settings.salesforce.max_wait_seconds == 600.0
+    assert HubSpotSettings().max_wait_seconds == SalesforceSettings().max_wait_seconds == 300.0
+    with pytest.raises(ValidationError, match="greater than or equal to 10"):
+        HubSpotSettings(max_wait_seconds=5)
