@@ -69,6 +69,8 @@ class HubSpotSettings(BaseModel):
     # the share of the 10-second window reengage allows itself (other apps share the portal)
     budget_share: Annotated[float, Field(gt=0, le=1)] = 0.8
     timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
+    # how long a streak of 429s is waited out before the run stops cleanly (exit 3, resumes)
+    max_wait_seconds: Annotated[float, Field(ge=10)] = 300.0
 
     @field_validator("base_url")
     @classmethod
@@ -114,6 +116,9 @@ class SalesforceSettings(BaseModel):
     # stop cleanly when the org's daily API usage passes this share
     daily_budget_share: Annotated[float, Field(gt=0, le=1)] = 0.8
     timeout_seconds: Annotated[float, Field(gt=0)] = 60.0
+    # how long a streak of concurrent-request refusals (REQUEST_LIMIT_EXCEEDED) or 429s is
+    # waited out before the run stops cleanly (exit 3, the next run resumes)
+    max_wait_seconds: Annotated[float, Field(ge=10)] = 300.0
 
     @field_validator("api_version")
     @classmethod

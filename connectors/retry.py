@@ -5,9 +5,17 @@ a :class:`~connectors.errors.RetriableError` (429, 5xx, refused or dropped
 connections, timeouts, as each connector classifies them) that is not a 401 or
 403, and never a TLS verification failure (a configuration error). Honours the
 platform's ``retry_after`` when it said one, else waits exponentially with jitter;
-bounded by attempts and by total time; re-raises the last error. Writes are
-retried only when the caller knows them to be idempotent: the caller decides
-by wrapping or not.
+re-raises the last error. Writes are retried only when the caller knows them to
+be idempotent: the caller decides by wrapping or not.
+
+Two bounds. A failure that is not a rate limit (5xx, dropped connection) is tried
+``policy.attempts`` times within ``policy.total_seconds``, then raised. A rate
+limit (429, Salesforce's concurrent ``REQUEST_LIMIT_EXCEEDED``) says "not now"
+rather than "broken": given the client's :class:`~connectors.ratelimit.RateLimitStreak`
+it is waited out however many tries it takes, ``Retry-After`` honoured in full,
+until the streak's waits would pass ``max_wait_seconds``; then
+:class:`~connectors.errors.StopRun` (exit 3, the next run resumes). Without a
+streak (alert webhooks) a 429 counts as any other failure.
 
 Tests pass a ``sleep`` that records the waits instead of sleeping.
 """
@@ -18,18 +26,19 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
 from tenacity import (
     RetryCallState,
     Retrying,
     retry_if_exception,
-    stop_after_attempt,
-    stop_after_delay,
     wait_exponential_jitter,
 )
 
-from connectors.errors import RetriableError, heals_by_waiting
+from connectors.errors import WAITABLE_FORBIDDEN_CODES, RetriableError, heals_by_waiting
+from connectors.ratelimit import RateLimitStreak
 
 T = TypeVar("T")
 log = logging.getLogger("reengage.retry")
@@ -44,19 +53,71 @@ class RetryPolicy:
     jitter: float = 0.5
 
 
-class _Wait:
-    """Waits what the platform asked for, else exponential with jitter."""
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """A ``Retry-After`` header in seconds: a number of seconds or an HTTP date (RFC 9110
+    §10.2.3); None when absent or junk, never negative."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
 
-    def __init__(self, policy: RetryPolicy) -> None:
+
+def is_rate_limit(exc: BaseException | None) -> bool:
+    """Whether the platform refused for its rate limits (429, or Salesforce's concurrent
+    ``REQUEST_LIMIT_EXCEEDED``): not broken, only not now."""
+    if not isinstance(exc, RetriableError):
+        return False
+    return exc.status == 429 or exc.code in WAITABLE_FORBIDDEN_CODES
+
+
+class _Bounds:
+    """The stop and the wait of one call: attempts and time for failures, the streak for
+    rate limits (whose waits do not count against the failures' time)."""
+
+    def __init__(self, policy: RetryPolicy, streak: RateLimitStreak | None) -> None:
+        self._policy = policy
+        self._streak = streak
         self._backoff = wait_exponential_jitter(
             multiplier=policy.initial, max=policy.maximum, jitter=policy.jitter
         )
-        self._maximum = policy.maximum
+        self._failures = 0
+        self._limited_seconds = 0.0
 
-    def __call__(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, RetriableError) and exc.retry_after is not None:
-            return min(max(exc.retry_after, 0.0), self._maximum)
+    def _exception(self, state: RetryCallState) -> BaseException | None:
+        return state.outcome.exception() if state.outcome else None
+
+    def _streaked(self, exc: BaseException | None) -> bool:
+        return self._streak is not None and is_rate_limit(exc)
+
+    def stop(self, state: RetryCallState) -> bool:
+        exc = self._exception(state)
+        if self._streaked(exc):
+            return False  # the streak decides, in wait()
+        self._failures += 1
+        spent = (state.seconds_since_start or 0.0) - self._limited_seconds
+        return self._failures >= self._policy.attempts or spent >= self._policy.total_seconds
+
+    def wait(self, state: RetryCallState) -> float:
+        exc = self._exception(state)
+        said = exc.retry_after if isinstance(exc, RetriableError) else None
+        if self._streak is not None and is_rate_limit(exc):
+            assert isinstance(exc, RetriableError)
+            seconds = max(said, 0.0) if said is not None else float(self._backoff(state))
+            self._streak.charge(seconds, exc)  # StopRun past max_wait_seconds
+            self._limited_seconds += seconds
+            return seconds
+        if said is not None:
+            return min(max(said, 0.0), self._policy.maximum)
         return float(self._backoff(state))
 
 
@@ -76,15 +137,23 @@ def call_with_retry(
     policy: RetryPolicy | None = None,
     *,
     sleep: Callable[[float], None] = time.sleep,
+    streak: RateLimitStreak | None = None,
 ) -> T:
-    """Calls ``fn`` until it returns, raises a non-retriable error, or the policy runs out."""
-    policy = policy or RetryPolicy()
+    """Calls ``fn`` until it returns, raises a non-retriable error, or the policy runs out.
+
+    With ``streak`` (the client's), rate limits are waited out up to its bound and then
+    raise :class:`~connectors.errors.StopRun`; a call that returns ends the streak.
+    """
+    bounds = _Bounds(policy or RetryPolicy(), streak)
     retrying = Retrying(
         retry=retry_if_exception(heals_by_waiting),
-        stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.total_seconds),
-        wait=_Wait(policy),
+        stop=bounds.stop,
+        wait=bounds.wait,
         sleep=sleep,
         reraise=True,
         before_sleep=_log_retry,
     )
-    return retrying(fn)
+    result = retrying(fn)
+    if streak is not None:
+        streak.passed()
+    return result

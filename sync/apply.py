@@ -37,8 +37,19 @@ CALL_SIZE = 1000
 AlertSender = Callable[[Sequence[JournalEntry]], list[WriteResult]]
 
 
+ALERTS = "alerts"  # the ``platform`` of alert outcomes in :class:`ApplyStats`
+
+
 @dataclass
 class ApplyStats:
+    """Outcomes by (platform or ``alerts``, operation kind).
+
+    ``total("failed")`` counts only platform writes: alerts never fail the sync (a failed
+    alert stays in the journal, is sent again next run and parked after
+    ``apply.max_attempts``), so the exit code and "N operations failed" leave them out;
+    :meth:`alert_failures` counts them for reports.
+    """
+
     applied: Counter[tuple[str, str]] = field(default_factory=Counter)
     failed: Counter[tuple[str, str]] = field(default_factory=Counter)
     calls: int = 0
@@ -46,7 +57,13 @@ class ApplyStats:
 
     def total(self, outcome: str) -> int:
         counter: Counter[tuple[str, str]] = getattr(self, outcome)
+        if outcome == "failed":
+            return sum(n for (platform, _op), n in counter.items() if platform != ALERTS)
         return sum(counter.values())
+
+    def alert_failures(self) -> int:
+        """Alerts no webhook took this run (retried next run; not a failure of the sync)."""
+        return sum(n for (platform, _op), n in self.failed.items() if platform == ALERTS)
 
 
 def _chunks(entries: Sequence[JournalEntry], size: int) -> Iterator[Sequence[JournalEntry]]:
@@ -149,7 +166,7 @@ def _journal(
     stats.calls += 1
     for entry, result in zip(batch, results, strict=True):
         op = entry.operation
-        key = (op.platform.value if op.platform else "alerts", op.op.value)
+        key = (op.platform.value if op.platform else ALERTS, op.op.value)
         if result.status is WriteStatus.FAILED:
             stats.failed[key] += 1
             log.warning("%s %s failed: %s %s", *key, result.error_code, short(result.message),

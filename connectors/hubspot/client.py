@@ -9,7 +9,9 @@ cached. Each call:
    bucket), so that a normal run gets no 429 at all;
 3. runs under :func:`connectors.retry.call_with_retry` (429 / 5xx / dropped
    connections, bounded); urllib3's own retries are switched off so there is
-   one policy, not two nested ones;
+   one policy, not two nested ones. A streak of 429s is waited out (the
+   limiter's waits included) up to ``max_wait_seconds``, then stops the run
+   cleanly (:class:`~connectors.ratelimit.RateLimitStreak`);
 4. translates the SDK's 60 unrelated ``ApiException`` classes by duck-typing
    ``.status / .body / .headers`` into :mod:`connectors.errors`, with the HTTP
    status, HubSpot's ``category`` and where the call went; a call that got no
@@ -50,7 +52,7 @@ from connectors.hubspot.limits import (
     translate,
     window_left,
 )
-from connectors.ratelimit import SlidingWindow
+from connectors.ratelimit import RateLimitStreak, SlidingWindow
 from connectors.retry import RetryPolicy, call_with_retry
 from connectors.transport import endpoint, is_transport_failure, transport_error
 
@@ -106,12 +108,18 @@ class HubSpotClient:
         self._token = settings.access_token.get_secret_value()
         self._policy = retry_policy or RetryPolicy()
         self._sleep = sleep
+        self.streak = RateLimitStreak(
+            settings.max_wait_seconds,
+            platform=PLATFORM,
+            setting="REENGAGE_HUBSPOT__MAX_WAIT_SECONDS",
+        )
         share = settings.budget_share
+        paced = self.streak.sleeper(sleep, limiter_clock)
         self.burst = SlidingWindow(
-            max(1, int(settings.ten_second_limit * share)), 10.0, clock=limiter_clock, sleep=sleep
+            max(1, int(settings.ten_second_limit * share)), 10.0, clock=limiter_clock, sleep=paced
         )
         self.search = SlidingWindow(
-            max(1, int(search_per_second * share)), 1.0, clock=limiter_clock, sleep=sleep
+            max(1, int(search_per_second * share)), 1.0, clock=limiter_clock, sleep=paced
         )
         self._penalties = (burst_penalty, search_penalty)
         self.rate_limited = 0  # 429 answers received (serve's metrics read it)
@@ -181,7 +189,7 @@ class HubSpotClient:
 
     def with_retry(self, fn: Callable[[], T]) -> T:
         """``fn`` under the connector's retry policy (for callers that make a write idempotent)."""
-        return call_with_retry(fn, self._policy, sleep=self._sleep)
+        return call_with_retry(fn, self._policy, sleep=self._sleep, streak=self.streak)
 
     def _run(self, label: str, once: Callable[[], Any], *, search: bool, retry: bool = True) -> Any:
         def attempt() -> Any:
@@ -205,7 +213,9 @@ class HubSpotClient:
                 self._watch_window(headers)
             return data
 
-        return call_with_retry(attempt, self._policy, sleep=self._sleep) if retry else attempt()
+        if not retry:
+            return attempt()
+        return call_with_retry(attempt, self._policy, sleep=self._sleep, streak=self.streak)
 
     def _scrubbed(self, error: ConnectorError) -> ConnectorError:
         """The error with the token blanked out of its detail, whatever the server echoed."""

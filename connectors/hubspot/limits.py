@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from connectors.errors import (
@@ -29,6 +30,7 @@ from connectors.errors import (
     RetriableError,
     classify_status,
 )
+from connectors.retry import parse_retry_after
 
 PLATFORM = "hubspot"
 TEN_SECONDLY = "TEN_SECONDLY_ROLLING"
@@ -66,13 +68,10 @@ def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
     return next((str(v) for k, v in headers.items() if k.lower() == wanted), None)
 
 
-def retry_after(headers: Mapping[str, str] | None) -> float | None:
-    """``Retry-After`` in seconds when sent (HubSpot rarely sends it on a 429)."""
-    raw = _header(headers, "Retry-After")
-    try:
-        return float(raw) if raw is not None else None
-    except ValueError:
-        return None
+def retry_after(headers: Mapping[str, str] | None, now: datetime | None = None) -> float | None:
+    """``Retry-After`` in seconds when sent: HubSpot documents none on a REST 429 (notes
+    §5.2), so either HTTP form is read (seconds, or an HTTP date); junk is None."""
+    return parse_retry_after(_header(headers, "Retry-After"), now)
 
 
 def daily_left(headers: Mapping[str, str] | None) -> tuple[int, int] | None:

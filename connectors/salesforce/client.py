@@ -5,7 +5,9 @@ one error taxonomy):
 
 * 5xx, timeouts, refused or dropped connections and the *concurrent*-request
   flavour of 403 ``REQUEST_LIMIT_EXCEEDED`` are :class:`RetriableError`, retried by
-  tenacity through :func:`connectors.retry.call_with_retry` (bounded); a request
+  tenacity through :func:`connectors.retry.call_with_retry` (bounded: a streak of
+  concurrent-limit refusals or 429s is waited out up to ``max_wait_seconds``, then
+  stops the run cleanly with :class:`~connectors.errors.StopRun`); a request
   that got no answer is classified by :mod:`connectors.transport` (the URL and the
   reason; a TLS verification failure is a configuration error, never retried);
 * 401 ``INVALID_SESSION_ID``: log in again once and repeat the request (a given
@@ -41,6 +43,7 @@ from connectors.errors import (
     classify_status,
     http_context,
 )
+from connectors.ratelimit import RateLimitStreak
 from connectors.retry import RetryPolicy, call_with_retry
 from connectors.salesforce.auth import FIX_TLS, Authenticator
 from connectors.transport import endpoint, transport_error
@@ -151,6 +154,11 @@ class SalesforceClient:
         self.settings = settings
         self.policy = policy or RetryPolicy()
         self.sleep = sleep
+        self.streak = RateLimitStreak(
+            settings.max_wait_seconds,
+            platform="salesforce",
+            setting="REENGAGE_SALESFORCE__MAX_WAIT_SECONDS",
+        )
         self.usage: tuple[int, int] | None = None
         self.requests_sent = 0
         self.logins = 0
@@ -203,7 +211,7 @@ class SalesforceClient:
 
         if not retry:
             return once()
-        return call_with_retry(once, self.policy, sleep=self.sleep)
+        return call_with_retry(once, self.policy, sleep=self.sleep, streak=self.streak)
 
     def _attempt(self, fn: Callable[[Salesforce], T]) -> T:
         try:

@@ -16,14 +16,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Any
 
 import httpx
 
 from connectors.errors import ConnectorError, RetriableError, classify_status
-from connectors.retry import RetryPolicy, call_with_retry
+from connectors.retry import RetryPolicy, call_with_retry, parse_retry_after
 
 from .chunking import encode
 
@@ -53,20 +52,7 @@ class Target:
 
 def retry_after(value: str | None, now: datetime | None = None) -> float | None:
     """``Retry-After`` in seconds: a number of seconds or an HTTP date; None if absent or junk."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
+    return parse_retry_after(value, now)
 
 
 def _quoted_body(response: httpx.Response, secret: str) -> str:
