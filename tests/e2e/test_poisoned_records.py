@@ -105,7 +105,6 @@ def _without(state: PlatformState, tainted: set[str]) -> dict[str, Any]:
     }
 
 
-@pytest.mark.xfail(strict=True, reason="one bad record stops every sync")
 def test_a_poisoned_record_is_skipped_named_and_harmless(worlds: tuple[World, World]) -> None:
     clean, poisoned = worlds
     named = _poison(poisoned)
