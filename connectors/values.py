@@ -107,15 +107,15 @@ def map_each(
 ) -> tuple[list[T], tuple[Skip, ...]]:
     """Every row's items; a row whose values cannot be read is left out as a Skip.
 
-    Only data errors are caught (a value of the wrong type or out of range): a bug
-    elsewhere still stops the run, as it should.
+    Only data errors are caught (a value of the wrong type or out of range, a field the
+    record lacks, such as its id): anything else still stops the run, as it should.
     """
     items: list[T] = []
     skips: list[Skip] = []
     for row in rows:
         try:
             items.extend(convert(row))
-        except (ValueError, TypeError, ArithmeticError, OSError) as exc:
+        except (ValueError, TypeError, ArithmeticError, OSError, LookupError) as exc:
             skips.append(skip_of(platform, obj, _safe_id(record_id, row), exc))
     return items, tuple(skips)
 

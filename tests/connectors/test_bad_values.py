@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from config.rules import load_rules
-from connectors.base import RecordType
+from connectors.base import Platform, RecordType
 from connectors.hubspot import mapping as hubspot
 from connectors.hubspot.mapping import MappingRules
 from connectors.hubspot.streams import RawObject
 from connectors.salesforce import mapping as salesforce
 from connectors.timeparse import TimestampError, parse_instant
+from connectors.values import map_each
 
 RULES = MappingRules.from_rules(load_rules())
 LEAD = {"Id": "00Q000000000001AAA", "Email": "a@b.c", "CreatedDate": "2026-01-02T03:04:05.000Z"}
@@ -33,3 +34,15 @@ def test_a_score_that_is_no_number_is_refused(score: str) -> None:
 def test_an_impossible_date_is_a_timestamp_error(value: str | int) -> None:
     with pytest.raises(TimestampError):
         parse_instant(value)
+
+
+def test_an_event_without_an_id_is_skipped_not_fatal() -> None:
+    events = [{"type": "OPEN", "recipient": "a@b.c", "created": 1795543832123}]
+    items, skips = map_each(
+        Platform.HUBSPOT,
+        "email_events_open",
+        events,
+        lambda e: [hubspot.email_event_activity(e, None)],
+        lambda e: str(e["id"]),
+    )
+    assert items == [] and [(s.record_id, s.kind) for s in skips] == [("?", "bad_record")]

@@ -48,25 +48,36 @@ def worlds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, Wo
     clean.close()
 
 
-def _poison(world: World) -> dict[str, str]:
-    """Poisons records in the emulators' memory; answers which (name -> record id)."""
+def _poison(world: World) -> dict[str, tuple[str, str | None]]:
+    """Poisons records in the emulators' memory; answers record id -> (platform, the field
+    it must be skipped for, or None for the lead whose "false" strings must be read)."""
     score = world.rules.segments.high_score_dormant.hubspot_score_property
     hubspot = world.box.hubspot.state
     with hubspot.lock:
-        contact = sorted(hubspot.tables["contacts"].records.values(), key=lambda o: int(o.id))
-        live = [o for o in contact if not o.archived and o.properties.get("email")]
-        target = live[len(live) // 2]
-        target.properties.update({"createdate": "not-a-date", score: "nan", "email": None})
+        contacts = sorted(hubspot.tables["contacts"].records.values(), key=lambda o: int(o.id))
+        live = [o for o in contacts if not o.archived and o.properties.get("email")]
+        dated, scored, flagged = (live[len(live) * k // 4] for k in (1, 2, 3))
+        dated.properties.update({"createdate": "not-a-date", "email": None})
+        scored.properties[score] = "nan"
+        flagged.properties["hs_email_optout"] = "maybe"
     salesforce = world.box.salesforce.state
     with salesforce.lock:
         leads = sorted(
             (r for r in salesforce.records("Lead") if r.get("Email") and not r.get("IsConverted")),
             key=lambda r: str(r["Id"]),
         )
-        bad, stringy = leads[len(leads) // 3], leads[2 * len(leads) // 3]
+        bad, maybe, stringy = (leads[len(leads) * k // 4] for k in (1, 2, 3))
         bad.update({"CreatedDate": "31/12/2025 25:61", "Email": None})
+        maybe["DoNotCall"] = "maybe"
         stringy.update({"HasOptedOutOfEmail": "false", "DoNotCall": "FALSE"})
-    return {"contact": target.id, "lead": str(bad["Id"]), "stringy": str(stringy["Id"])}
+    return {
+        dated.id: ("hubspot", "createdate"),
+        scored.id: ("hubspot", score),
+        flagged.id: ("hubspot", "hs_email_optout"),
+        str(bad["Id"]): ("salesforce", "CreatedDate"),
+        str(maybe["Id"]): ("salesforce", "DoNotCall"),
+        str(stringy["Id"]): ("salesforce", None),
+    }
 
 
 def _sync(world: World) -> None:
@@ -110,7 +121,7 @@ def test_a_poisoned_record_is_skipped_named_and_harmless(worlds: tuple[World, Wo
     named = _poison(poisoned)
     _sync(clean)
     _sync(poisoned)
-    bad = {named["contact"], named["lead"]}
+    bad = {rid for rid, (_, field) in named.items() if field is not None}
     clean_people, poisoned_people = _people(clean), _people(poisoned)
     tainted = set().union(*(ids for ids in clean_people if ids & bad))
     kept = {k: v for k, v in clean_people.items() if not k & tainted}
@@ -119,14 +130,15 @@ def test_a_poisoned_record_is_skipped_named_and_harmless(worlds: tuple[World, Wo
     before, after = read_back(clean.box, clean.rules), read_back(poisoned.box, poisoned.rules)
     for platform in ("hubspot", "salesforce"):
         want = _without(getattr(before, platform), tainted)
+        assert any(want["members"].values()) and want["fields"], platform  # writes were made
         assert _without(getattr(after, platform), tainted) == want, platform
     with poisoned.engine.connect() as conn:
         listed = failures(conn, datetime(2000, 1, 1, tzinfo=UTC))
         stringy = conn.execute(
             select(platform_records.c.email_opt_out, platform_records.c.do_not_call).where(
-                platform_records.c.record_id == named["stringy"]
+                platform_records.c.record_id.in_([r for r, (_, f) in named.items() if f is None])
             )
         ).one()
-    skipped = {(f.platform, f.record_id) for f in listed if f.kind == "skipped"}
-    assert skipped >= {("hubspot", named["contact"]), ("salesforce", named["lead"])}
+    skipped = {(f.platform, f.record_id, f.target) for f in listed if f.kind == "skipped"}
+    assert skipped == {(p, rid, field) for rid, (p, field) in named.items() if field is not None}
     assert tuple(stringy) == (False, False)
