@@ -25,7 +25,7 @@ from connectors.base import (
     RecordType,
 )
 from connectors.hubspot.streams import RawObject
-from connectors.values import day, finite_float, instant, strict_bool
+from connectors.values import BadValue, day, finite_float, instant, strict_bool
 
 HS = Platform.HUBSPOT
 _EMAIL_EVENT_KINDS = {
@@ -85,11 +85,25 @@ def _instant(raw: RawObject, name: str) -> datetime | None:
 def contact_records(raw: RawObject, rules: MappingRules) -> list[PlatformRecord]:
     """The contact, plus a deleted record for each id merged into it.
 
+    An archived contact with a value that cannot be read is still a deletion: it comes
+    through as deleted with its other values left out, so that it never stays live.
+
     Raises:
-        BadValue: a value of the contact cannot be read (the connector skips it).
+        BadValue: a value of a live contact cannot be read (the connector skips it).
     """
     merged = merged_ids(raw)
-    record = PlatformRecord(
+    try:
+        record = _contact(raw, rules, merged)
+    except BadValue:
+        if not raw.archived:
+            raise
+        record = PlatformRecord(contact_ref(raw.id), raw.get("email"), deleted=True)
+    gone = [PlatformRecord(ref=contact_ref(i), email=None, deleted=True) for i in merged]
+    return [record, *gone]
+
+
+def _contact(raw: RawObject, rules: MappingRules, merged: tuple[str, ...]) -> PlatformRecord:
+    return PlatformRecord(
         ref=contact_ref(raw.id),
         email=raw.get("email"),
         first_name=raw.get("firstname"),
@@ -108,8 +122,6 @@ def contact_records(raw: RawObject, rules: MappingRules) -> list[PlatformRecord]
         merged_ids=merged,
         deleted=raw.archived,
     )
-    gone = [PlatformRecord(ref=contact_ref(i), email=None, deleted=True) for i in merged]
-    return [record, *gone]
 
 
 def _activity_kind(

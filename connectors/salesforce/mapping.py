@@ -109,9 +109,31 @@ def day_instant(value: str | date | None) -> datetime | None:
 def to_record(row: Mapping[str, Any], record_type: RecordType) -> PlatformRecord:
     """A Lead or Contact row as a PlatformRecord (merged-away and deleted rows included).
 
+    A deleted row with another value that cannot be read is still a deletion: it comes
+    through as deleted (with its merge master), its other values left out.
+
     Raises:
-        BadValue: a value of the row cannot be read (the connector skips the row).
+        BadValue: a value of a live row cannot be read (the connector skips the row).
     """
+    try:
+        return _record(row, record_type)
+    except BadValue:
+        if not _surely(row, "IsDeleted"):
+            raise
+        ref = RecordRef(record_type, str(row["Id"]))
+        master = _text(row, "MasterRecordId")
+        return PlatformRecord(ref, _text(row, "Email"), master_record_id=master, deleted=True)
+
+
+def _surely(row: Mapping[str, Any], name: str) -> bool:
+    """A checkbox that reads as true (an unreadable one is not)."""
+    try:
+        return _flag(row, name)
+    except BadValue:
+        return False
+
+
+def _record(row: Mapping[str, Any], record_type: RecordType) -> PlatformRecord:
     lead = record_type == RecordType.SALESFORCE_LEAD
     record_id = str(row["Id"])
     return PlatformRecord(

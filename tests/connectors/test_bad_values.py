@@ -46,3 +46,14 @@ def test_an_event_without_an_id_is_skipped_not_fatal() -> None:
         lambda e: str(e["id"]),
     )
     assert items == [] and [(s.record_id, s.kind) for s in skips] == [("?", "bad_record")]
+
+
+def test_a_deletion_with_a_bad_value_is_still_a_deletion() -> None:
+    gone = RawObject("77", {"createdate": "garbage", "email": "x@y.z"}, archived=True)
+    record, *_ = hubspot.contact_records(gone, RULES)
+    assert record.deleted and record.ref.record_id == "77"
+    row = {**LEAD, "IsDeleted": True, "CreatedDate": "garbage", "MasterRecordId": "00Q2"}
+    lead = salesforce.to_record(row, RecordType.SALESFORCE_LEAD)
+    assert lead.deleted and lead.master_record_id == "00Q2"
+    with pytest.raises(ValueError, match="CreatedDate"):
+        salesforce.to_record({**row, "IsDeleted": "perhaps"}, RecordType.SALESFORCE_LEAD)
