@@ -212,12 +212,31 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
+class Skip:
+    """A record left out of a page because a value in it could not be read.
+
+    ``object`` is the platform's own name for what was read (``contacts``, ``calls``,
+    ``Lead``...), ``field`` the field whose value was refused (None when no one field
+    is to blame) and ``kind`` the kind of refusal (``bad_date``, ``bad_boolean``...).
+    """
+
+    platform: Platform
+    object: str
+    record_id: str
+    field: str | None
+    reason: str
+    kind: str = "bad_record"
+
+
+@dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
-    """A batch of items read from a stream and the cursor to resume after it."""
+    """A batch of items read from a stream, the cursor to resume after it and the
+    records of the batch left out for bad data (``skipped``): stored with the page."""
 
     items: Sequence[T]
     cursor: Cursor
     complete: bool = False
+    skipped: tuple[Skip, ...] = ()
 
 
 # ---------------------------------------------------------------------------- writes
@@ -385,6 +404,7 @@ __all__ = [
     "RetriableError",
     "SetupItem",
     "SinkConnector",
+    "Skip",
     "SourceConnector",
     "StopRun",
     "TaskRequest",

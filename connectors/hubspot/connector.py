@@ -62,6 +62,7 @@ from connectors.hubspot.streams import (
     deal_stream,
 )
 from connectors.timeparse import to_epoch_ms
+from connectors.values import map_each
 
 T = TypeVar("T")
 
@@ -142,8 +143,8 @@ class HubSpotConnector:
         archived: bool = False,
     ) -> Iterator[Page[T]]:
         for name, page in self._object_pages(stream, cursors, archived=archived):
-            items = [item for raw in page.objects for item in convert(raw)]
-            yield Page(items, Cursor(name, page.value), page.complete)
+            items, skipped = map_each(HS, stream.object_type, page.objects, convert, _raw_id)
+            yield Page(items, Cursor(name, page.value), page.complete, skipped)
 
     def read_records(self, cursors: Mapping[str, Cursor]) -> Iterator[Page[PlatformRecord]]:
         def convert(raw: RawObject) -> list[PlatformRecord]:
@@ -220,10 +221,15 @@ class HubSpotConnector:
         self, name: str, pages: Iterable[Any], convert: Callable[[Any], Activity | None]
     ) -> Iterator[Page[Activity]]:
         """Event pages (email events, behavioural events) as activity pages of stream ``name``."""
+
+        def some(event: Any) -> list[Activity]:
+            found = convert(event)
+            return [] if found is None else [found]
+
         for page in pages:
             self.stats[name] += len(page.events)
-            items = [activity for event in page.events if (activity := convert(event)) is not None]
-            yield Page(items, Cursor(name, page.value), page.complete)
+            items, skipped = map_each(HS, name, page.events, some, _event_id)
+            yield Page(items, Cursor(name, page.value), page.complete, skipped)
 
     def read_owners(self) -> Iterator[Owner]:
         for archived in (False, True):
@@ -266,6 +272,17 @@ class HubSpotConnector:
 
     def close(self) -> None:
         self.client.close()
+
+
+HS = Platform.HUBSPOT
+
+
+def _raw_id(raw: RawObject) -> str:
+    return raw.id
+
+
+def _event_id(event: Any) -> str:
+    return str(event["id"])
 
 
 def _owner(owner: Any, *, active: bool) -> Owner:

@@ -25,7 +25,7 @@ from connectors.base import (
     RecordType,
 )
 from connectors.hubspot.streams import RawObject
-from connectors.timeparse import parse_date, parse_instant
+from connectors.values import BadValue, day, finite_float, instant, strict_bool
 
 HS = Platform.HUBSPOT
 _EMAIL_EVENT_KINDS = {
@@ -73,22 +73,37 @@ def email_ref(address: str) -> RecordRef:
     return RecordRef(RecordType.EMAIL_ADDRESS, address.strip().lower())
 
 
-def _float(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
-
-
 def merged_ids(raw: RawObject) -> tuple[str, ...]:
     text = raw.get("hs_merged_object_ids") or ""
     return tuple(part.strip() for part in text.split(";") if part.strip())
 
 
+def _instant(raw: RawObject, name: str) -> datetime | None:
+    return instant(raw.get(name), name)
+
+
 def contact_records(raw: RawObject, rules: MappingRules) -> list[PlatformRecord]:
-    """The contact, plus a deleted record for each id merged into it."""
+    """The contact, plus a deleted record for each id merged into it.
+
+    An archived contact with a value that cannot be read is still a deletion: it comes
+    through as deleted with its other values left out, so that it never stays live.
+
+    Raises:
+        BadValue: a value of a live contact cannot be read (the connector skips it).
+    """
     merged = merged_ids(raw)
-    record = PlatformRecord(
+    try:
+        record = _contact(raw, rules, merged)
+    except BadValue:
+        if not raw.archived:
+            raise
+        record = PlatformRecord(contact_ref(raw.id), raw.get("email"), deleted=True)
+    gone = [PlatformRecord(ref=contact_ref(i), email=None, deleted=True) for i in merged]
+    return [record, *gone]
+
+
+def _contact(raw: RawObject, rules: MappingRules, merged: tuple[str, ...]) -> PlatformRecord:
+    return PlatformRecord(
         ref=contact_ref(raw.id),
         email=raw.get("email"),
         first_name=raw.get("firstname"),
@@ -97,25 +112,23 @@ def contact_records(raw: RawObject, rules: MappingRules) -> list[PlatformRecord]
         owner_id=raw.get("hubspot_owner_id"),
         lifecycle_stage=raw.get("lifecyclestage"),
         lead_status=raw.get("hs_lead_status"),
-        created_at=parse_instant(raw.get("createdate")),
-        modified_at=parse_instant(raw.get("lastmodifieddate")) or raw.updated_at,
-        email_opt_out=(raw.get("hs_email_optout") or "").lower() == "true",
+        created_at=_instant(raw, "createdate"),
+        modified_at=_instant(raw, "lastmodifieddate") or raw.updated_at,
+        email_opt_out=strict_bool(raw.get("hs_email_optout"), "hs_email_optout"),
         hard_bounce=raw.get("hs_email_hard_bounce_reason_enum") is not None,
-        score=_float(raw.get(rules.score_property)),
+        score=finite_float(raw.get(rules.score_property), rules.score_property),
         sf_lead_id=raw.get("salesforceleadid"),
         sf_contact_id=raw.get("salesforcecontactid"),
         merged_ids=merged,
         deleted=raw.archived,
     )
-    gone = [PlatformRecord(ref=contact_ref(i), email=None, deleted=True) for i in merged]
-    return [record, *gone]
 
 
 def _activity_kind(
     object_type: str, raw: RawObject, rules: MappingRules, now: datetime
 ) -> tuple[ActivityKind, datetime | None, str | None] | None:
     """(kind, when, detail) of one engagement, None when it is not activity."""
-    at = parse_instant(raw.get("hs_timestamp"))
+    at = _instant(raw, "hs_timestamp")
     if object_type == "emails":
         kind = _EMAIL_DIRECTIONS.get(raw.get("hs_email_direction") or "")
         return (kind, at, raw.get("hs_email_subject")) if kind else None
@@ -124,7 +137,7 @@ def _activity_kind(
         kind = ActivityKind.CALL_CONNECTED if connected else ActivityKind.CALL_ATTEMPT
         return kind, at, raw.get("hs_call_title")
     if object_type == "meetings":
-        end = parse_instant(raw.get("hs_meeting_end_time")) or at
+        end = _instant(raw, "hs_meeting_end_time") or at
         held = raw.get("hs_meeting_outcome") in rules.held_outcomes
         if not held or end is None or end > now:
             return None
@@ -134,7 +147,7 @@ def _activity_kind(
     if object_type == "tasks":
         if raw.get("hs_task_status") != "COMPLETED":
             return None
-        done = parse_instant(raw.get("hs_task_completion_date")) or at
+        done = _instant(raw, "hs_task_completion_date") or at
         return ActivityKind.TASK, done, raw.get("hs_task_subject")
     return None
 
@@ -189,9 +202,9 @@ def deal(raw: RawObject, rules: MappingRules) -> Deal:
         raw.id,
         status,
         stage=stage,
-        amount=_float(raw.get("amount")),
-        close_date=parse_date(raw.get("closedate")),
-        created_at=parse_instant(raw.get("createdate")),
+        amount=finite_float(raw.get("amount"), "amount"),
+        close_date=day(raw.get("closedate"), "closedate"),
+        created_at=_instant(raw, "createdate"),
         loss_reason=raw.get(rules.loss_reason_property) if status is DealStatus.LOST else None,
         records=tuple(contact_ref(c) for c in raw.contact_ids),
         deleted=raw.archived,
@@ -204,7 +217,7 @@ def email_event_activity(event: Mapping[str, Any], campaign_name: str | None) ->
     recipient = event.get("recipient")
     if kind is None or event.get("filteredEvent") or not recipient:
         return None
-    at = parse_instant(event.get("created"))
+    at = instant(event.get("created"), "created")
     if at is None:
         return None
     detail = campaign_name or (
@@ -231,7 +244,7 @@ def timeline_activity(event: Mapping[str, Any], rules: MappingRules) -> Activity
         kind = form_kind(detail, rules)
     else:
         return None
-    at = parse_instant(event.get("occurredAt"))
+    at = instant(event.get("occurredAt"), "occurredAt")
     object_id = event.get("objectId")
     if at is None or not object_id:
         return None
@@ -249,11 +262,11 @@ def conversion_activities(raw: RawObject, rules: MappingRules) -> Iterator[Activ
         ("recent_conversion_date", recent_name),
         ("first_conversion_date", None),
     ):
-        at = parse_instant(raw.get(prop))
+        at = _instant(raw, prop)
         if at is not None and (stamp := int(at.timestamp() * 1000)) not in seen:
             seen.add(stamp)
             yield Activity(HS, f"form:{raw.id}:{stamp}", ref, form_kind(name, rules), at, name)
-    visit = parse_instant(raw.get("hs_analytics_last_visit_timestamp"))
+    visit = _instant(raw, "hs_analytics_last_visit_timestamp")
     if visit is not None:
         stamp = int(visit.timestamp() * 1000)
         yield Activity(HS, f"visit:{raw.id}:{stamp}", ref, ActivityKind.WEB_VISIT, visit)

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from config.rules import Rules
 from config.settings import SalesforceSettings
@@ -28,6 +28,7 @@ from connectors.base import (
     PlatformRecord,
     RecordType,
     SetupItem,
+    Skip,
     TaskRequest,
     WriteResult,
 )
@@ -49,7 +50,9 @@ from connectors.salesforce.streams import (
     Stream,
 )
 from connectors.salesforce.writes import LOOKUP_CHUNK, Writer
+from connectors.values import BadValue, map_each, strict_bool
 
+T = TypeVar("T")
 log = logging.getLogger("reengage.salesforce")
 _RECORD_TYPES = {
     LEADS.name: RecordType.SALESFORCE_LEAD,
@@ -109,8 +112,8 @@ class SalesforceConnector:
         for stream in (LEADS, CONTACTS):
             record_type = _RECORD_TYPES[stream.name]
             for rows, cursor, last in self._pages(stream, cursors):
-                items = [mapping.to_record(r, record_type) for r in rows]
-                yield Page(items, cursor, complete=last)
+                items, skipped = _map(stream, rows, partial(_record, record_type))
+                yield Page(items, cursor, complete=last, skipped=skipped)
 
     def _select(self, stream: Stream, query: Callable[[list[str]], str]) -> Iterator[Row]:
         """Every row of ``query(fields)`` through queryAll, with the fields FieldLists finds."""
@@ -138,8 +141,8 @@ class SalesforceConnector:
             for rows, cursor, last in self._pages(stream, cursors):
                 if rows and stream is CAMPAIGN_MEMBERS and not named:
                     rules, named = replace(rules, campaigns=self._campaigns()), True
-                items = [a for a in (to_activity(r, rules) for r in rows) if a is not None]
-                yield Page(items, cursor, complete=last)
+                items, skipped = _map(stream, rows, partial(_some, to_activity, rules))
+                yield Page(items, cursor, complete=last, skipped=skipped)
 
     def read_deals(self, cursors: Mapping[str, Cursor]) -> Iterator[Page[Deal]]:
         roles_cursor = cursors.get(CONTACT_ROLES.name)
@@ -148,15 +151,23 @@ class SalesforceConnector:
             mark = self.reader.latest(CONTACT_ROLES)
             roles_cursor = Cursor(CONTACT_ROLES.name, mark.to_value())
         for rows, cursor, last in self._pages(OPPORTUNITIES, cursors):
-            yield Page(self._deals(rows), cursor, complete=last)
+            deals, skipped = self._deals(rows)
+            yield Page(deals, cursor, complete=last, skipped=skipped)
         assert roles_cursor is not None
         for rows, cursor, last in self._pages(CONTACT_ROLES, {CONTACT_ROLES.name: roles_cursor}):
             affected = sorted({str(r["OpportunityId"]) for r in rows if r.get("OpportunityId")})
-            yield Page(self._deals(self._opportunities(affected)), cursor, complete=last)
+            deals, skipped = self._deals(self._opportunities(affected))
+            yield Page(deals, cursor, complete=last, skipped=skipped)
 
-    def _deals(self, opportunities: list[Row]) -> list[Deal]:
-        roles = self._roles([str(r["Id"]) for r in opportunities if not r.get("IsDeleted")])
-        return [mapping.to_deal(r, roles.get(str(r["Id"]), [])) for r in opportunities]
+    def _deals(self, opportunities: list[Row]) -> tuple[list[Deal], tuple[Skip, ...]]:
+        """The opportunities as deals; one whose values cannot be read is a skip."""
+        live = [str(r["Id"]) for r in opportunities if not _surely_deleted(r)]
+        roles = self._roles(live)
+        return _map(
+            OPPORTUNITIES,
+            opportunities,
+            lambda r: [mapping.to_deal(r, roles.get(str(r["Id"]), []))],
+        )
 
     def _roles(self, opportunity_ids: Sequence[str]) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
@@ -207,6 +218,35 @@ class SalesforceConnector:
 
     def create_tasks(self, tasks: Sequence[TaskRequest]) -> list[WriteResult]:
         return self.writer.create_tasks(tasks)
+
+
+def _map(
+    stream: Stream, rows: list[Row], convert: Callable[[Row], list[T]]
+) -> tuple[list[T], tuple[Skip, ...]]:
+    """Each row's items; a row with a value that cannot be read becomes a skip that names
+    the object and the id (the run goes on)."""
+    return map_each(Platform.SALESFORCE, stream.sobject, rows, convert, lambda r: str(r["Id"]))
+
+
+def _record(record_type: RecordType, row: Row) -> list[PlatformRecord]:
+    return [mapping.to_record(row, record_type)]
+
+
+def _some(
+    to_activity: Callable[[Row, mapping.ActivityRules], Activity | None],
+    rules: mapping.ActivityRules,
+    row: Row,
+) -> list[Activity]:
+    found = to_activity(row, rules)
+    return [] if found is None else [found]
+
+
+def _surely_deleted(row: Row) -> bool:
+    """Deleted as far as one can read (a bad ``IsDeleted`` is the mapping's to refuse)."""
+    try:
+        return strict_bool(row.get("IsDeleted"), "IsDeleted")
+    except BadValue:
+        return False
 
 
 def _by_ids(ids: Sequence[str], fields: list[str]) -> str:

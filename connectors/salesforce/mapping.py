@@ -27,7 +27,8 @@ from connectors.base import (
     RecordRef,
     RecordType,
 )
-from connectors.timeparse import parse_date, parse_instant
+from connectors.timeparse import parse_date
+from connectors.values import BadValue, checked_date, finite_float, instant, strict_bool
 
 SF = Platform.SALESFORCE
 MIRROR_OF = "hubspot_email_event"
@@ -47,6 +48,15 @@ def who_ref(record_id: str | None) -> RecordRef | None:
 def _text(row: Mapping[str, Any], name: str) -> str | None:
     value = row.get(name)
     return None if value in (None, "") else str(value)
+
+
+def _flag(row: Mapping[str, Any], name: str) -> bool:
+    """A checkbox: JSON true / false or the text "true" / "false" (Bulk CSV), else BadValue."""
+    return strict_bool(row.get(name), name)
+
+
+def _at(row: Mapping[str, Any], name: str) -> datetime | None:
+    return instant(row.get(name), name)
 
 
 def _as_written(text: str) -> datetime | str:
@@ -97,7 +107,33 @@ def day_instant(value: str | date | None) -> datetime | None:
 
 
 def to_record(row: Mapping[str, Any], record_type: RecordType) -> PlatformRecord:
-    """A Lead or Contact row as a PlatformRecord (merged-away and deleted rows included)."""
+    """A Lead or Contact row as a PlatformRecord (merged-away and deleted rows included).
+
+    A deleted row with another value that cannot be read is still a deletion: it comes
+    through as deleted (with its merge master), its other values left out.
+
+    Raises:
+        BadValue: a value of a live row cannot be read (the connector skips the row).
+    """
+    try:
+        return _record(row, record_type)
+    except BadValue:
+        if not _surely(row, "IsDeleted"):
+            raise
+        ref = RecordRef(record_type, str(row["Id"]))
+        master = _text(row, "MasterRecordId")
+        return PlatformRecord(ref, _text(row, "Email"), master_record_id=master, deleted=True)
+
+
+def _surely(row: Mapping[str, Any], name: str) -> bool:
+    """A checkbox that reads as true (an unreadable one is not)."""
+    try:
+        return _flag(row, name)
+    except BadValue:
+        return False
+
+
+def _record(row: Mapping[str, Any], record_type: RecordType) -> PlatformRecord:
     lead = record_type == RecordType.SALESFORCE_LEAD
     record_id = str(row["Id"])
     return PlatformRecord(
@@ -108,16 +144,18 @@ def to_record(row: Mapping[str, Any], record_type: RecordType) -> PlatformRecord
         company=_text(row, "Company" if lead else "Account.Name"),
         owner_id=_text(row, "OwnerId"),
         lead_status=_text(row, "Status") if lead else None,
-        created_at=parse_instant(row.get("CreatedDate")),
-        modified_at=parse_instant(row.get("SystemModstamp")),
-        email_opt_out=bool(row.get("HasOptedOutOfEmail")),
+        created_at=_at(row, "CreatedDate"),
+        modified_at=_at(row, "SystemModstamp"),
+        email_opt_out=_flag(row, "HasOptedOutOfEmail"),
         hard_bounce=row.get("EmailBouncedDate") not in (None, ""),
-        do_not_call=bool(row.get("DoNotCall")),
+        do_not_call=_flag(row, "DoNotCall"),
         sf_lead_id=record_id if lead else None,
         sf_contact_id=None if lead else record_id,
-        converted_contact_id=_text(row, "ConvertedContactId") if row.get("IsConverted") else None,
+        converted_contact_id=_text(row, "ConvertedContactId")
+        if _flag(row, "IsConverted")
+        else None,
         master_record_id=_text(row, "MasterRecordId"),
-        deleted=bool(row.get("IsDeleted")),
+        deleted=_flag(row, "IsDeleted"),
     )
 
 
@@ -174,14 +212,15 @@ def task_activity(row: Mapping[str, Any], rules: ActivityRules) -> Activity | No
     says (``Email Opened: X`` is an open), else it is a send.
     """
     ref = who_ref(_text(row, "WhoId"))
-    if ref is None or not row.get("IsClosed"):
+    if ref is None or not _flag(row, "IsClosed"):
         return None
     subject = _text(row, "Subject") or ""
     matched = rules.mirror.match(subject)
     candidate = bool(matched) or is_email_task(row, rules.sources)
     due = None if candidate else row.get("ActivityDate")
-    when = parse_instant(row.get("CompletedDateTime") or due) or parse_instant(
-        row.get("CreatedDate")
+    done = row.get("CompletedDateTime")
+    when = instant(done or due, "CompletedDateTime" if done else "ActivityDate") or instant(
+        row.get("CreatedDate"), "CreatedDate"
     )
     if when is None:
         return None
@@ -193,15 +232,15 @@ def task_activity(row: Mapping[str, Any], rules: ActivityRules) -> Activity | No
         kind = task_kind(row, rules.sources)
     mirror_of = MIRROR_OF if candidate and kind in _EMAIL_KINDS else None
     return Activity(
-        SF, f"task:{row['Id']}", ref, kind, when, detail, mirror_of, bool(row.get("IsDeleted"))
+        SF, f"task:{row['Id']}", ref, kind, when, detail, mirror_of, _flag(row, "IsDeleted")
     )
 
 
 def event_activity(row: Mapping[str, Any], rules: ActivityRules) -> Activity | None:
     """An Event whose end is past is a meeting held; a future one is not activity yet."""
     ref = who_ref(_text(row, "WhoId"))
-    start = parse_instant(row.get("StartDateTime"))
-    end = parse_instant(row.get("EndDateTime")) or start
+    start = _at(row, "StartDateTime")
+    end = _at(row, "EndDateTime") or start
     if ref is None or start is None or end is None or end > rules.now:
         return None
     return Activity(
@@ -211,7 +250,7 @@ def event_activity(row: Mapping[str, Any], rules: ActivityRules) -> Activity | N
         ActivityKind.MEETING_HELD,
         start,
         _text(row, "Subject"),
-        deleted=bool(row.get("IsDeleted")),
+        deleted=_flag(row, "IsDeleted"),
     )
 
 
@@ -222,14 +261,14 @@ def member_activity(row: Mapping[str, Any], rules: ActivityRules) -> Activity | 
     if ref is None or campaign_type is None:
         return None
     src = rules.sources
-    responded = bool(row.get("HasResponded"))
-    responded_at = day_instant(row.get("FirstRespondedDate"))
+    responded = _flag(row, "HasResponded")
+    responded_at = checked_date("FirstRespondedDate", day_instant, row.get("FirstRespondedDate"))
     when: datetime | None
     if campaign_type in src.event_campaign_types:
         if responded and responded_at is not None:
             kind, when = ActivityKind.EVENT_ATTENDANCE, responded_at
         elif row.get("Status") in src.registered_statuses:
-            kind, when = ActivityKind.EVENT_REGISTRATION, parse_instant(row.get("CreatedDate"))
+            kind, when = ActivityKind.EVENT_REGISTRATION, _at(row, "CreatedDate")
         else:
             return None  # invited (Sent) is not activity
     elif campaign_type in src.content_campaign_types and responded and responded_at is not None:
@@ -245,36 +284,39 @@ def member_activity(row: Mapping[str, Any], rules: ActivityRules) -> Activity | 
         kind,
         when,
         name,
-        deleted=bool(row.get("IsDeleted")),
+        deleted=_flag(row, "IsDeleted"),
     )
 
 
 def deal_status(row: Mapping[str, Any]) -> DealStatus:
-    if row.get("IsWon"):
+    if _flag(row, "IsWon"):
         return DealStatus.WON
-    return DealStatus.LOST if row.get("IsClosed") else DealStatus.OPEN
+    return DealStatus.LOST if _flag(row, "IsClosed") else DealStatus.OPEN
 
 
 def to_deal(row: Mapping[str, Any], contact_ids: list[str]) -> Deal:
     """An Opportunity with the Contacts its OpportunityContactRoles name."""
-    amount = row.get("Amount")
     return Deal(
         platform=SF,
         deal_id=str(row["Id"]),
         status=deal_status(row),
         stage=_text(row, "StageName"),
-        amount=None if amount in (None, "") else float(amount),
-        close_date=calendar_day(row.get("CloseDate")),
-        created_at=parse_instant(row.get("CreatedDate")),
+        amount=finite_float(row.get("Amount"), "Amount"),
+        close_date=checked_date("CloseDate", calendar_day, row.get("CloseDate")),
+        created_at=_at(row, "CreatedDate"),
         loss_reason=_text(row, "Loss_Reason__c"),
         records=tuple(
             RecordRef(RecordType.SALESFORCE_CONTACT, c) for c in sorted(set(contact_ids))
         ),
-        deleted=bool(row.get("IsDeleted")),
+        deleted=_flag(row, "IsDeleted"),
     )
 
 
 def to_owner(row: Mapping[str, Any]) -> Owner:
-    return Owner(
-        SF, str(row["Id"]), _text(row, "Name"), _text(row, "Email"), bool(row.get("IsActive"))
-    )
+    """A User; one whose ``IsActive`` cannot be read is taken as inactive (its tasks go to
+    the fallback owner), since owners are read whole, not as pages that can skip a row."""
+    try:
+        active = strict_bool(row.get("IsActive"), "IsActive")
+    except BadValue:
+        active = False
+    return Owner(SF, str(row["Id"]), _text(row, "Name"), _text(row, "Email"), active)

@@ -11,7 +11,7 @@ value) is recognised and changes nothing stored (:func:`changed_rows`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from connectors.base import Activity, Cursor, Deal, Owner, PlatformRecord
+from connectors.base import Activity, Cursor, Deal, Owner, PlatformRecord, Skip
 from sync.store.schema import (
     activities,
     applied_fields,
@@ -28,6 +28,7 @@ from sync.store.schema import (
     deals,
     owners,
     platform_records,
+    skipped_records,
 )
 
 CHUNK = 2000
@@ -44,14 +45,20 @@ def _chunks(rows: Iterable[dict[str, Any]], size: int = CHUNK) -> Iterator[list[
 
 
 def _upsert(
-    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: list[str]
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    keys: list[str],
+    kept: Mapping[str, Any] | None = None,
 ) -> None:
-    """INSERT ... ON CONFLICT (keys) DO UPDATE, on SQLite and PostgreSQL alike."""
+    """INSERT ... ON CONFLICT (keys) DO UPDATE, on SQLite and PostgreSQL alike; the columns
+    of ``kept`` are set to its expressions on conflict instead of the new value."""
     if not rows:
         return
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(table)
     updates = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
+    updates.update(kept or {})
     if updates:
         upsert = stmt.on_conflict_do_update(index_elements=keys, set_=updates)
     else:
@@ -298,3 +305,28 @@ def load_cursors(conn: Connection, platform: str) -> dict[str, Cursor]:
         select(cursors.c.stream, cursors.c.value).where(cursors.c.platform == platform)
     ).all()
     return {stream: Cursor(stream=stream, value=value) for stream, value in rows}
+
+
+def save_skips(conn: Connection, skips: Sequence[Skip], now: datetime) -> int:
+    """Stores the records a page left out for bad data (for ``reengage errors``): one row
+    per record, its latest reason, when it was first and last skipped and how often."""
+    rows = {
+        (s.platform.value, s.object, s.record_id): {
+            "platform": s.platform.value,
+            "object": s.object,
+            "record_id": s.record_id,
+            "field": s.field,
+            "kind": s.kind,
+            "reason": s.reason,
+            "first_seen": now,
+            "last_seen": now,
+            "times": 1,
+        }
+        for s in skips
+    }
+    kept = {
+        "first_seen": skipped_records.c.first_seen,
+        "times": skipped_records.c.times + 1,
+    }
+    _upsert(conn, skipped_records, list(rows.values()), ["platform", "object", "record_id"], kept)
+    return len(rows)

@@ -10,8 +10,11 @@ A failure is an operation of the journal whose latest outcome is ``failed`` (ret
 next run) or ``parked`` (given up after ``rules.apply.max_attempts``). The journal
 keeps one row per plan, so an operation refused on three nights has three rows:
 the log shows it once, with its latest error and the attempts of all its rows.
-Records skipped for bad data are not stored yet; when they are, they come out of
-:func:`failures` as entries of kind ``skipped`` with the same fields.
+Records skipped for bad data (``skipped_records``: a garbage date, a boolean that is
+neither true nor false, a score that is no finite number) come out of
+:func:`failures` as entries of kind ``skipped``: operation ``read``, the field as
+target, the kind of refusal as error code, the reason as message and the number of
+reads that skipped the record as attempts.
 """
 
 from __future__ import annotations
@@ -23,10 +26,16 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from sync.store.schema import operations, plans, runs
+from sync.store.schema import operations, plans, runs, skipped_records
 
 FAILURE_KINDS = ("failed", "parked")
-"""Journal statuses the log lists; ``skipped`` (bad data) joins them once it is stored."""
+"""Journal statuses the log lists; ``skipped`` (records left out for bad data) beside them."""
+SKIPPED = "skipped"
+_RECORD_TYPES = {
+    ("hubspot", "contacts"): "hubspot_contact",
+    ("salesforce", "Lead"): "salesforce_lead",
+    ("salesforce", "Contact"): "salesforce_contact",
+}
 
 _EXIT_BY_STATUS = {"ok": 0, "failed": 1, "stopped": 3}
 _ONE_OFF = ("create_task", "send_alert")
@@ -74,8 +83,10 @@ class Failure:
     """One operation that did not get through, at its latest failure.
 
     Attributes:
-        kind: ``failed`` (retried next run) or ``parked`` (not planned again).
-        attempts: every failed send of this operation, across plans.
+        kind: ``failed`` (retried next run), ``parked`` (not planned again) or ``skipped``
+            (a record left out of a read for bad data: operation ``read``).
+        attempts: every failed send of this operation, across plans (for a skipped
+            record, the reads that skipped it).
     """
 
     kind: str
@@ -178,7 +189,8 @@ def _journal_counts(conn: Connection, run_ids: list[int]) -> dict[int, JournalCo
 
 
 def failures(conn: Connection, since: datetime, limit: int = 0) -> list[Failure]:
-    """Operations whose latest failure is at or after ``since``, newest first.
+    """Operations whose latest failure is at or after ``since``, and records skipped for bad
+    data on a read at or after it, newest first.
 
     Every failed or parked row is read (not only the window's) to count an
     operation's attempts across plans; the journal parks an operation after a few
@@ -197,6 +209,7 @@ def failures(conn: Connection, since: datetime, limit: int = 0) -> list[Failure]
         latest[key] = row
         attempts[key] = attempts.get(key, 0) + max(int(row.attempts), 1)
     found = [_failure(row, attempts[key]) for key, row in latest.items() if row.updated_at >= since]
+    found.extend(_skipped(conn, since))
     found.sort(key=lambda f: f.at, reverse=True)
     return found[:limit] if limit > 0 else found
 
@@ -226,3 +239,29 @@ def _failure(row: Any, attempts: int) -> Failure:
         error_message=row.error_message,
         attempts=attempts,
     )
+
+
+def _skipped(conn: Connection, since: datetime) -> list[Failure]:
+    """Records last skipped for bad data at or after ``since``, as failures of kind
+    ``skipped`` (the record type is reengage's where the object is a person record, so
+    that the log can label and link it)."""
+    query = select(skipped_records).where(skipped_records.c.last_seen >= since)
+    return [
+        Failure(
+            kind=SKIPPED,
+            at=row.last_seen,
+            run_id=None,
+            plan_id="",
+            platform=row.platform,
+            record_type=_RECORD_TYPES.get(
+                (row.platform, row.object), f"{row.platform}_{row.object}"
+            ),
+            record_id=row.record_id,
+            operation="read",
+            target=row.field,
+            error_code=row.kind,
+            error_message=row.reason,
+            attempts=int(row.times),
+        )
+        for row in conn.execute(query)
+    ]

@@ -3,7 +3,8 @@
 Four families:
 
 * **mirror** of the platforms: ``platform_records``, ``activities``, ``deals``,
-  ``deal_records``, ``owners`` and the read ``cursors``;
+  ``deal_records``, ``owners``, the read ``cursors`` and the ``skipped_records``
+  (records left out for bad data, for ``reengage errors``);
 * **identity**: ``persons``, ``person_anchors`` (every person key each record has been
   under, the current one marked: what keeps a person's key across conversions, new
   links and merges, see :mod:`sync.identity_anchors`) and ``identity_issues``;
@@ -194,6 +195,21 @@ cursors = Table(
     Column("stream", String(64), primary_key=True),
     Column("value", JSON, nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+skipped_records = Table(
+    "skipped_records",
+    metadata,
+    Column("platform", String(16), primary_key=True),
+    Column("object", String(64), primary_key=True),  # the platform's name: contacts, Lead...
+    Column("record_id", Id, primary_key=True),
+    Column("field", String(200)),
+    Column("kind", String(32), nullable=False),  # bad_date / bad_boolean / bad_number ...
+    Column("reason", Text, nullable=False),
+    Column("first_seen", UtcDateTime(), nullable=False),
+    Column("last_seen", UtcDateTime(), nullable=False),
+    Column("times", Integer, nullable=False, default=1),  # reads that skipped it
+    Index(None, "last_seen"),
 )
 
 person_anchors = Table(

@@ -45,12 +45,22 @@ def test_date_only_is_midnight_utc(value: object) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["yesterday", "2026-11-24T18:10:32", "42", datetime(2026, 1, 1)],
-    ids=["word", "naive-iso", "tiny-number", "naive"],
+    ["yesterday", "2026-11-24T25:10:32", "42", datetime(2026, 1, 1), "12345678901234567890"],
+    ids=["word", "hour-25", "tiny-number", "naive", "twenty-digits"],
 )
 def test_junk_is_named(value: object) -> None:
-    with pytest.raises(TimestampError, match=r"2026|yesterday|42"):
+    with pytest.raises(TimestampError, match=r"2026|yesterday|42|12345"):
         parse_instant(value)  # type: ignore[arg-type]
+
+
+def test_iso_without_offset_is_utc() -> None:
+    """Both platforms answer in UTC; a value written without an offset is read as UTC."""
+    assert parse_instant("2026-11-24T18:10:32.123") == INSTANT
+
+
+def test_epoch_seconds() -> None:
+    assert parse_instant(1795543832) == INSTANT.replace(microsecond=0)
+    assert parse_instant("1795543832") == INSTANT.replace(microsecond=0)
 
 
 def test_empty_is_none() -> None:
