@@ -27,12 +27,15 @@ from config.settings import (
     secret_values,
 )
 from connectors.base import installed_connectors
+from sync.cli_json import cause_of, emit, error_document, json_requested
 from sync.cli_options import AsOf, Quiet, console_for, known_labels, parse_as_of
 from sync.cli_sandbox import sandbox_app
 from sync.logs import flush_warnings, setup_logging
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from sync.run import RunResult
 
 app = typer.Typer(
     name="reengage",
@@ -48,6 +51,10 @@ app.add_typer(sandbox_app, name="sandbox")
 
 console = console_for()
 err_console = console_for(stderr=True)
+
+# Every command's --json is its ``as_json`` parameter: fail() then prints the error
+# document (sync/cli_json.py), for commands added later too.
+Json = Annotated[bool, typer.Option("--json", help="One JSON document on stdout (errors too).")]
 
 
 def _version_callback(value: bool) -> None:
@@ -68,9 +75,23 @@ def main_callback(
     """reengage: dormant-lead reactivation across HubSpot and Salesforce."""
 
 
-def fail(message: str, code: int = 2) -> typer.Exit:
-    """Prints one error line (or block) on stderr and returns the exit to raise."""
+def fail(
+    message: str,
+    code: int = 2,
+    *,
+    kind: str | None = None,
+    platform: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> typer.Exit:
+    """Prints one error line (or block) on stderr and returns the exit to raise.
+
+    Under ``--json`` the error is also the command's one document on stdout:
+    ``extra`` (what the command did before failing), ``error`` (``message``, ``kind``
+    as its machine word, ``platform``) and ``exit_code``.
+    """
     err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    if json_requested():
+        emit({**(extra or {}), **error_document(message, code, code=kind, platform=platform)})
     return typer.Exit(code)
 
 
@@ -84,7 +105,7 @@ def load_config(*, platforms: bool = False) -> tuple[Settings, Rules]:
         settings = load_settings()
         require_files(settings)
     except SettingsError as exc:
-        raise fail(str(exc)) from None
+        raise fail(str(exc), kind="configuration") from None
     level = settings.log_level or ("INFO" if settings.log_format == "json" else "WARNING")
     setup_logging(settings.log_format, secrets=secret_values(settings), level=level)
     use_engine_cache(settings.data_dir)
@@ -93,7 +114,7 @@ def load_config(*, platforms: bool = False) -> tuple[Settings, Rules]:
         if platforms:
             require_platforms(settings)
     except (RulesError, SettingsError) as exc:
-        raise fail(str(exc)) from None
+        raise fail(str(exc), kind="configuration") from None
     return settings, rules
 
 
@@ -115,7 +136,7 @@ def open_configured_store(settings: Settings) -> Engine:
     try:
         return open_store(settings.store_url)
     except StoreError as exc:
-        raise fail(str(exc)) from None
+        raise fail(str(exc), kind="store") from None
 
 
 @app.command("explain")
@@ -155,7 +176,8 @@ def _run(fn: Any) -> Any:
     try:
         return fn()
     except CommandError as exc:
-        raise fail(str(exc), code=exc.code) from None
+        kind, platform = cause_of(exc, exc.code)
+        raise fail(str(exc), code=exc.code, kind=kind, platform=platform) from None
 
 
 @app.command()
@@ -163,33 +185,65 @@ def setup(
     check_only: Annotated[
         bool, typer.Option("--check-only", help="Only check; create nothing.")
     ] = False,
+    as_json: Json = False,
 ) -> None:
     """Check credentials and permissions; create what reengage needs (or print what an admin must).
 
     Creates the properties, fields, lists and campaigns reengage owns; safe to run twice.
     """
-    from sync.cli_run import setup_command
+    from sync.cli_json import setup_document
+    from sync.cli_run import connected, setup_command
+    from sync.run import setup_all
 
     settings, rules = load_config(platforms=True)
+    if as_json:
+
+        def items() -> Any:
+            with connected(settings, rules) as found:
+                return setup_all(found, rules, create=not check_only)
+
+        doc = setup_document(_run(items))
+        emit(doc)
+        raise typer.Exit(doc["exit_code"])
     if not _run(lambda: setup_command(settings, rules, create=not check_only)):
         raise typer.Exit(1)
 
 
 @app.command()
-def backfill(quiet: Quiet = False) -> None:
+def backfill(quiet: Quiet = False, as_json: Json = False) -> None:
     """Full pull of both platforms into the store (resumable), then one classification."""
-    from sync.cli_run import cycle, summary
+    from sync.cli_run import cycle
 
     settings, rules = load_config(platforms=True)
     engine = open_configured_store(settings)
     try:
         result = _run(
             lambda: cycle(engine, settings, rules, kind="backfill", as_of=parse_as_of(None),
-                          plan=False, apply=False, quiet=quiet)
+                          plan=False, apply=False, quiet=quiet or as_json)
         )  # fmt: skip
-        summary(result, applied_hint=False)
+        _cycle_outcome(result, as_json=as_json, applied_hint=False)
     finally:
         engine.dispose()
+
+
+def _cycle_outcome(result: RunResult, *, as_json: bool, applied_hint: bool) -> None:
+    """Prints what a cycle did (its summary, or under --json its run's stats); exits 1 when
+    an operation failed."""
+    from sync.cli_json import cycle_document
+    from sync.cli_run import summary
+    from sync.run import run_stats
+
+    failed = result.applied.total("failed") if result.applied is not None else 0
+    message = f"{failed} operations failed (retried next run)"
+    if as_json:
+        doc = cycle_document(run_stats(result), result, 1 if failed else 0)
+        if failed:
+            raise fail(message, 1, kind="platform", extra=doc)
+        emit(doc)
+        return
+    summary(result, applied_hint=applied_hint)
+    if failed:
+        raise fail(message, 1)
 
 
 @app.command("sync")
@@ -200,13 +254,14 @@ def sync_cmd(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan only; write nothing.")] = False,
     as_of: AsOf = None,
     quiet: Quiet = False,
+    as_json: Json = False,
 ) -> None:
     """One incremental cycle: pull changes, classify, plan, apply. The first sync against
     platforms reengage never wrote to only plans, unless --apply is given."""
-    from sync.cli_run import cycle, summary
+    from sync.cli_run import cycle
 
     if apply and dry_run:
-        raise fail("--apply and --dry-run exclude each other")
+        raise fail("--apply and --dry-run exclude each other", kind="usage")
     settings, rules = load_config(platforms=True)
     when = parse_as_of(as_of)
     engine = open_configured_store(settings)
@@ -214,11 +269,9 @@ def sync_cmd(
     try:
         result = _run(
             lambda: cycle(engine, settings, rules, kind="sync", as_of=when, plan=True,
-                          apply=mode, quiet=quiet)
+                          apply=mode, quiet=quiet or as_json)
         )  # fmt: skip
-        summary(result, applied_hint=True)
-        if result.applied is not None and result.applied.total("failed"):
-            raise fail(f"{result.applied.total('failed')} operations failed (retried next run)", 1)
+        _cycle_outcome(result, as_json=as_json, applied_hint=True)
     finally:
         engine.dispose()
 
@@ -226,7 +279,7 @@ def sync_cmd(
 @app.command("plan")
 def plan_cmd(
     as_of: AsOf = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: Json = False,
     limit: Annotated[int, typer.Option(help="Operations to list (0: all).")] = 20,
     segment: Annotated[str | None, typer.Option(help="Only this segment's operations.")] = None,
     person: Annotated[
@@ -242,7 +295,7 @@ def plan_cmd(
     settings, rules = load_config(platforms=True)
     labels = known_labels(rules.segments.names(), STATUS_NAMES)
     if segment is not None and segment not in labels:
-        raise fail(f"unknown segment {segment!r}; known: {', '.join(labels)}")
+        raise fail(f"unknown segment {segment!r}; known: {', '.join(labels)}", kind="usage")
     when = parse_as_of(as_of)
     engine = open_configured_store(settings)
     try:
@@ -254,7 +307,7 @@ def plan_cmd(
         if person is not None:
             found = find_person(engine, person)
             if found is None:
-                raise fail(f"no person with the email or record id {person!r}", 1)
+                raise fail(f"no person with the email or record id {person!r}", 1, kind="not_found")
             person_id = int(found["id"])
         rows = plan_rows(result.plan, segment=segment, person=person_id, limit=limit,
                          engine=engine)  # fmt: skip
@@ -268,8 +321,10 @@ def plan_cmd(
 @app.command("apply")
 def apply_cmd(
     plan_id: Annotated[str, typer.Argument(help="The id `reengage plan` printed.")],
+    as_json: Json = False,
 ) -> None:
     """Apply a saved plan exactly as shown (refused if the store moved on since)."""
+    from sync.cli_json import apply_document
     from sync.journal import plan_row, store_version
     from sync.run import apply_all
 
@@ -280,14 +335,15 @@ def apply_cmd(
             row = plan_row(conn, plan_id)
             current = store_version(conn)
         if row is None:
-            raise fail(f"no plan {plan_id!r} in the store", 1)
+            raise fail(f"no plan {plan_id!r} in the store", 1, kind="not_found")
         if row.status == "applied":
-            raise fail(f"plan {plan_id} is already applied", 1)
+            raise fail(f"plan {plan_id} is already applied", 1, kind="usage")
         if row.store_version != current:
             raise fail(
                 f"plan {plan_id} was made from data that has changed since "
                 f"({row.created_at:%Y-%m-%d %H:%M} UTC): make a new one with `reengage plan`",
                 1,
+                kind="usage",
             )
 
         def body() -> Any:
@@ -298,9 +354,16 @@ def apply_cmd(
                 return apply_all(engine, plan_id, connectors, rules, alerts=alerts)
 
         stats = _run(body)
+        failed = stats.total("failed")
+        if as_json:
+            doc = apply_document(plan_id, stats, 1 if failed else 0)
+            if failed:
+                raise fail(f"{failed} operations failed (retried next run)", 1, extra=doc)
+            emit(doc)
+            return
         console.print(f"applied {stats.total('applied'):,} operations in {stats.calls} calls, "
-                      f"{stats.total('failed')} failed")  # fmt: skip
-        if stats.total("failed"):
+                      f"{failed} failed")  # fmt: skip
+        if failed:
             raise typer.Exit(1)
     finally:
         engine.dispose()
@@ -342,7 +405,7 @@ def demo(
             stranger=stranger,
         )  # fmt: skip
     except StoreError as exc:
-        raise fail(str(exc)) from None
+        raise fail(str(exc), kind="store") from None
     print_demo_summary(result)
 
 
@@ -356,21 +419,29 @@ def report(
     out: Annotated[
         Path | None, typer.Option(help="Folder for csv / html (default: the data dir's reports).")
     ] = None,
+    as_json: Json = False,
 ) -> None:
     """The reactivation KPIs: rates, funnel, weekly trend, outreach, lift."""
     from datetime import timedelta
 
-    from sync.cli_report import report_command
+    from sync.cli_report import report_command, report_json
 
     if fmt not in ("table", "csv", "html"):
-        raise fail(f"--format must be table, csv or html, not {fmt!r}")
+        raise fail(f"--format must be table, csv or html, not {fmt!r}", kind="usage")
+    if as_json and fmt != "table":
+        raise fail("--json and --format exclude each other", kind="usage")
     settings, rules = load_config()
     until = parse_as_of(end)
     since = parse_as_of(start) if start else until - timedelta(weeks=12)
     if since >= until:
-        raise fail(f"--from ({since:%Y-%m-%d}) must be before --to ({until:%Y-%m-%d})")
+        raise fail(
+            f"--from ({since:%Y-%m-%d}) must be before --to ({until:%Y-%m-%d})", kind="usage"
+        )
     engine = open_configured_store(settings)
     try:
+        if as_json:
+            emit(report_json(engine, rules, since, until))
+            return
         path = report_command(
             engine, rules, since, until, fmt, out or settings.data_dir / "reports"
         )
@@ -385,12 +456,22 @@ def serve(
     once: Annotated[
         bool, typer.Option("--once", help="One turn now, then exit (cron, Kubernetes CronJob).")
     ] = False,
+    as_json: Json = False,
 ) -> None:
     """Periodic sync (interval or cron), one run at a time per store, graceful shutdown,
     health and Prometheus metrics on localhost."""
+    from sync.cli_json import serve_once
     from sync.cli_serve import serve_command
 
+    if as_json and not once:
+        raise fail("--json needs --once (one document for one turn)", kind="usage")
     settings, rules = load_config(platforms=True)
+    if as_json:
+        turn = serve_once(settings, rules)
+        if turn.exit_code:
+            raise fail(turn.reason, turn.exit_code, extra=turn.document)
+        emit(turn.document)
+        return
     if code := serve_command(settings, rules, once=once):
         raise typer.Exit(code)
 
@@ -474,9 +555,7 @@ def _print_tree(data: dict[str, Any], indent: int = 0) -> None:
 
 
 @config_app.command("check")
-def config_check(
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
-) -> None:
+def config_check(as_json: Json = False) -> None:
     """Load settings and rules, print the effective configuration (secrets masked) or the errors."""
     settings, rules = load_config(platforms=True)
     shown = effective_config(settings)

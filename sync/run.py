@@ -229,7 +229,7 @@ def exit_code(result: RunResult, exc: BaseException | None = None) -> int:
     return 1 if exc is not None or failed else 0
 
 
-def _stats(result: RunResult) -> dict[str, Any]:
+def run_stats(result: RunResult) -> dict[str, Any]:
     """The ``runs.stats`` JSON: what ``reengage runs`` shows (trigger, reads per stream,
     operations applied and failed, the exit code) besides the counts below."""
     out: dict[str, Any] = {
@@ -297,7 +297,7 @@ def run_cycle(
         result.status = "stopped" if isinstance(exc, StopRun | KeyboardInterrupt) else "failed"
         result.message = getattr(exc, "user_message", None) or f"{type(exc).__name__}: {exc}"
         result.exit_code = exit_code(result, exc)
-        finish_run(engine, result, _stats(result))
+        finish_run(engine, result, run_stats(result))
         raise
-    finish_run(engine, result, _stats(result))
+    finish_run(engine, result, run_stats(result))
     return result

@@ -37,7 +37,7 @@ from sync.metrics import Metrics
 from sync.plan.model import Operation, OpKind, Plan
 from sync.pull import PullStats
 from sync.report import build_report, html_text
-from sync.run import RunResult, _stats, finish_run, start_run
+from sync.run import RunResult, finish_run, run_stats, start_run
 from sync.serve import sync_cycle
 from sync.store.migrate import open_store
 from sync.store.runlog import failures, recent_runs
@@ -61,7 +61,7 @@ def record_run(engine: Engine) -> int:
         applied=Counter({("hubspot", "update_fields"): 5, ("salesforce", "add_member"): 2}),
         failed=Counter({("salesforce", "update_fields"): 1}),
     )
-    finish_run(engine, result, _stats(result))
+    finish_run(engine, result, run_stats(result))
     return run_id
 
 
