@@ -46,7 +46,10 @@ def upgrade_cmd(
     url = _store_url()
     try:
         if sql:
-            typer.echo(upgrade_sql(url), nl=False)
+            script = upgrade_sql(url)
+            typer.echo(script, nl=False)
+            if not script:
+                err_console.print(f"{safe_url(url)}: already at this reengage's schema")
             return
         done = upgrade_store(url)
     except StoreError as exc:

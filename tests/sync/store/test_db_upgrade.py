@@ -125,6 +125,8 @@ def test_upgrade_migrates_and_says_from_and_to(
     assert _anchors(store_url) == [("00QA", "salesforce_lead:00QA", True)]
     again = _db(store_url, monkeypatch)
     assert again.exit_code == 0 and f"already at schema revision {head}" in again.stdout  # type: ignore[attr-defined]
+    nothing = _db(store_url, monkeypatch, "--sql")
+    assert nothing.exit_code == 0 and nothing.stdout == ""  # type: ignore[attr-defined]
 
 
 def test_open_store_refuses_a_store_behind_naming_it_without_its_password(
