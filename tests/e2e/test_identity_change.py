@@ -166,6 +166,7 @@ def _upgrade_from_previous_head(world: World) -> None:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, PREVIOUS_HEAD)
     engine.dispose()
+    migrate.upgrade_store(world.settings.store_url)  # `reengage db upgrade`
     world.engine = open_store(world.settings.store_url)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from connectors.base import PlatformRecord, RecordRef, RecordType
 from sync.store import migrate
-from sync.store.migrate import open_store
+from sync.store.migrate import open_store, upgrade_store
 from sync.store.mirror import save_records
 from sync.store.persons import resolve_and_save
 from sync.store.schema import person_anchors, persons, platform_records
@@ -35,6 +35,7 @@ def test_an_upgraded_store_keeps_its_person_keys_through_a_conversion(store_url:
             )
         )  # fmt: skip
     engine.dispose()
+    upgrade_store(store_url)  # `reengage db upgrade`: the only path that migrates
     engine = open_store(store_url)
     try:
         with engine.connect() as conn:

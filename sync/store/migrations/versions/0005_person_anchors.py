@@ -35,16 +35,19 @@ def upgrade() -> None:
     with op.batch_alter_table("person_anchors", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_person_anchors_anchor"), ["anchor"], unique=False)
     now = datetime.now(UTC)
-    seen = now.replace(tzinfo=None) if op.get_bind().dialect.name == "sqlite" else now
-    op.get_bind().execute(
+    seen = now.replace(tzinfo=None) if op.get_context().dialect.name == "sqlite" else now
+    # op.execute with bound values (not get_bind().execute): offline, for
+    # `reengage db upgrade --sql`, the values are rendered into the SQL.
+    op.execute(
         sa.text(
             "INSERT INTO person_anchors (record_type, record_id, anchor, current, seen_at) "
             "SELECT r.record_type, r.record_id, p.person_key, :yes, :seen "
             "FROM platform_records r JOIN persons p ON p.id = r.person_id"
-        ),
-        {"yes": True, "seen": seen},
+        ).bindparams(
+            sa.bindparam("yes", True, type_=sa.Boolean()),
+            sa.bindparam("seen", seen, type_=sa.DateTime(timezone=True)),
+        )
     )
-
 
 def downgrade() -> None:
     with op.batch_alter_table("person_anchors", schema=None) as batch_op:

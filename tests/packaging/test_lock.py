@@ -1,0 +1,80 @@
+"""A reproducible install: every imported package declared, every declared one pinned.
+
+pyproject.toml says what reengage needs; requirements.lock (pip constraints that
+``make install`` uses) says which exact version of each. A package imported but not
+declared installs by accident (as another's dependency) until it does not; a
+declared one missing from the lock installs whatever is newest that day.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+import tomllib
+from importlib.metadata import packages_distributions
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+OURS = {"sync", "config", "connectors", "tests", "benchmarks"}
+
+
+def _name(requirement: str) -> str:
+    """The normalised distribution name of a PEP 508 requirement (``PyJWT[crypto]>=2`` -> pyjwt)."""
+    match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
+    assert match, requirement
+    return re.sub(r"[-_.]+", "-", match.group(1)).lower()
+
+
+def _declared() -> tuple[set[str], set[str]]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime = {_name(r) for r in project["dependencies"]}
+    test = {_name(r) for r in project["optional-dependencies"]["test"]}
+    return runtime, test
+
+
+def _locked() -> dict[str, str]:
+    pins: dict[str, str] = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, sep, version = line.partition("==")
+            assert sep and version, f"requirements.lock: {line!r} is not an exact pin"
+            pins[_name(name)] = version
+    return pins
+
+
+def _imports(folder: str) -> set[str]:
+    """The top-level third-party modules imported anywhere under ``folder``."""
+    found: set[str] = set()
+    for path in (ROOT / folder).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                found.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.split(".")[0])
+    return found - set(sys.stdlib_module_names) - OURS
+
+
+def test_every_declared_distribution_is_pinned_in_the_lock() -> None:
+    runtime, test = _declared()
+    pins = _locked()
+    assert sorted((runtime | test) - set(pins)) == []
+
+
+def test_every_imported_package_is_declared() -> None:
+    runtime, test = _declared()
+    owners = packages_distributions()
+    for folder, allowed in (
+        ("sync", runtime),
+        ("config", runtime),
+        ("connectors", runtime),
+        ("tests", runtime | test),
+        ("benchmarks", runtime | test),
+    ):
+        undeclared = {
+            module: owners.get(module)
+            for module in _imports(folder)
+            if not {_name(d) for d in owners.get(module, [module])} & allowed
+        }
+        assert undeclared == {}, f"{folder} imports packages pyproject.toml does not declare"
