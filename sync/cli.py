@@ -27,6 +27,7 @@ from config.settings import (
     secret_values,
 )
 from connectors.base import installed_connectors
+from sync.cli_db import db_app
 from sync.cli_json import cause_of, emit, error_document, json_requested
 from sync.cli_options import AsOf, Quiet, console_for, known_labels, parse_as_of
 from sync.cli_sandbox import sandbox_app
@@ -48,6 +49,7 @@ app = typer.Typer(
 config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(db_app, name="db")
 
 console = console_for()
 err_console = console_for(stderr=True)
@@ -130,7 +132,8 @@ def use_engine_cache(data_dir: Path) -> None:
 
 
 def open_configured_store(settings: Settings) -> Engine:
-    """Opens (and migrates) the configured store, or exits with the reason."""
+    """Opens the configured store (creating a new one at the current schema), or exits 2 with
+    the reason: a store behind the code waits for `reengage db upgrade`."""
     from sync.store.migrate import StoreError, open_store
 
     try:
