@@ -16,20 +16,20 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import Engine, or_, select
 
 from config.rules import Rules
 from connectors.base import ENGAGEMENT_KINDS, ActivityKind, RecordType
+from sync.cli_options import console_for
 from sync.engine.explain import Explanation, explain
 from sync.identity import normalise_email
 from sync.record_ids import parse_record_query
 from sync.store.schema import activities, persons, platform_records
 from sync.store.snapshot import MirrorPair, load_snapshot, person_mirrors
 
-console = Console()
+console = console_for()
 _BATCH = 500
 
 

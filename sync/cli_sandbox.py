@@ -14,15 +14,15 @@ import time
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.panel import Panel
 
 from connectors.base import load_sandbox
+from sync.cli_options import console_for
 
 sandbox_app = typer.Typer(
     help="Run the built-in HubSpot + Salesforce emulators.", no_args_is_help=True
 )
-console = Console()
+console = console_for()
 
 
 def _describe(box: Any) -> str:

@@ -10,6 +10,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from sync.cli_options import console_for
 from sync.report.model import Report, ReportTable, display
 
 
@@ -51,4 +52,4 @@ def terminal_group(report: Report) -> Group:
 
 def render_terminal(report: Report, console: Console | None = None) -> None:
     """Prints the report (to ``console``, else standard output)."""
-    (console or Console()).print(terminal_group(report))
+    (console or console_for()).print(terminal_group(report))
