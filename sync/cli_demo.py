@@ -17,18 +17,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
 from config.rules import Rules
 from config.settings import HubSpotSettings, SalesforceSettings, Settings, load_settings
 from connectors.base import load_sandbox
-from sync.cli_run import StreamProgress, print_setup
+from sync.cli_options import console_for
+from sync.cli_progress import StreamProgress
+from sync.cli_run import print_setup
 from sync.report import build_report, render_csv, render_html
 from sync.run import RunResult, build_connectors, close_all, run_cycle, setup_all
 from sync.store.migrate import open_store
 
-console = Console()
+console = console_for()  # never wrapped mid-word when piped to a file
 
 # The sandbox portal has the API add-on (250 requests / 10 s) and serves reengage alone, so
 # reengage may use nearly all of it; the emulator enforces exactly that limit.

@@ -43,7 +43,6 @@ def _number(text: str) -> float:
     return float(text.replace(",", ""))
 
 
-@pytest.mark.xfail(strict=True, reason="progress is drawn as bars on stdout, at the end")
 def test_a_backfill_to_a_pipe_prints_whole_progress_lines_on_stderr(
     sandbox_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -73,7 +72,6 @@ def test_a_backfill_to_a_pipe_prints_whole_progress_lines_on_stderr(
     assert "━" not in done.stdout + done.stderr  # no bars drawn into a pipe
 
 
-@pytest.mark.xfail(strict=True, reason="serve prints no result line")
 def test_serve_once_prints_one_result_line_on_stdout(
     sandbox_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -1,0 +1,147 @@
+"""Progress of a pull, per stream: Rich bars on a terminal, plain lines on stderr otherwise.
+
+A backfill reads for minutes; under cron, CI or ``2> file`` nobody sees bars
+(Rich draws nothing into a pipe until the end, then wraps it at 80 columns), so
+when stderr is not a terminal each stream gets a whole line every
+:data:`PROGRESS_SECONDS` and one when it completes::
+
+    hubspot contacts: 5,000 records so far in 30 s (166/s)
+    hubspot contacts: 12,345 records in 61 s (202/s)
+
+Rates are records over the stream's wall time since it started (the end of the
+previous page of any stream, or the start of the pull), and are left out under a
+second: a first page read in a millisecond is not "11,204,420 /s".
+Progress goes to stderr in both forms; stdout carries the command's results.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from sync.cli_options import console_for
+
+log = logging.getLogger("reengage.cli")
+
+PROGRESS_SECONDS = 10.0
+"""Seconds between two progress lines of a stream when stderr is not a terminal."""
+
+PROGRESS_ENV = "REENGAGE_TEST_PROGRESS_SECONDS"
+"""Overrides :data:`PROGRESS_SECONDS` (tests; ``REENGAGE_TEST_`` names are not settings)."""
+
+MIN_RATE_SECONDS = 1.0
+"""Under this much wall time a stream shows no rate: one fast page says nothing about speed."""
+
+
+def progress_seconds() -> float:
+    """The interval between progress lines: :data:`PROGRESS_ENV` if it is a positive number."""
+    raw = os.environ.get(PROGRESS_ENV)
+    if raw is None:
+        return PROGRESS_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if value > 0:
+        return value
+    log.warning("%s=%r is not a positive number of seconds: using %s", PROGRESS_ENV, raw,
+                PROGRESS_SECONDS)  # fmt: skip
+    return PROGRESS_SECONDS
+
+
+def rate_text(records: int, seconds: float) -> str | None:
+    """``"202/s"``: records over wall seconds; None under :data:`MIN_RATE_SECONDS`."""
+    if seconds < MIN_RATE_SECONDS:
+        return None
+    return f"{records / seconds:,.0f}/s"
+
+
+def seconds_text(seconds: float) -> str:
+    """``0.4`` under ten seconds, ``61`` or ``1,204`` above."""
+    return f"{seconds:.1f}" if seconds < 10 else f"{seconds:,.0f}"
+
+
+@dataclass
+class StreamCount:
+    """One stream's records so far, when it started and when its last line was printed."""
+
+    started: float
+    last_line: float
+    records: int = 0
+
+    def line(self, name: str, now: float, *, complete: bool) -> str:
+        seconds = now - self.started
+        so_far = "" if complete else " so far"
+        rate = rate_text(self.records, seconds)
+        tail = f" ({rate})" if rate else ""
+        return f"{name}: {self.records:,} records{so_far} in {seconds_text(seconds)} s{tail}"
+
+
+class StreamProgress:
+    """The pull's progress callback (:data:`sync.pull.Progress`), one entry per stream.
+
+    Streams arrive labelled ``"<platform> <stream>"`` (see :func:`sync.run.pull_all`).
+    The bars are drawn inside ``with stream_progress.progress:`` (lines need no context).
+
+    Args:
+        enabled: False prints nothing (``--quiet``).
+        every: seconds between two lines of a stream (default :func:`progress_seconds`).
+        clock: monotonic seconds (injected by tests).
+        terminal: draw bars (default: whether stderr is a terminal).
+    """
+
+    def __init__(
+        self,
+        enabled: bool,
+        *,
+        every: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        terminal: bool | None = None,
+    ) -> None:
+        self.every = progress_seconds() if every is None else every
+        self.clock = clock
+        self.err = console_for(stderr=True)
+        bars = enabled and (sys.stderr.isatty() if terminal is None else terminal)
+        self.lines = enabled and not bars
+        self.progress = Progress(
+            TextColumn("{task.description:<36}"),
+            BarColumn(),
+            TextColumn("{task.completed:>10,.0f} records"),
+            TextColumn("{task.fields[rate]:>8}"),
+            TimeElapsedColumn(),
+            console=self.err,
+            disable=not bars,
+        )
+        self.streams: dict[str, StreamCount] = {}
+        self.tasks: dict[str, TaskID] = {}
+        self._last_event = clock()
+
+    def __call__(self, stream: str, n: int, complete: bool) -> None:
+        now = self.clock()
+        count = self.streams.get(stream)
+        if count is None:
+            count = self.streams[stream] = StreamCount(self._last_event, self._last_event)
+        count.records += n
+        self._last_event = now
+        if self.lines:
+            if complete or now - count.last_line >= self.every:
+                count.last_line = now
+                self.err.print(count.line(stream, now, complete=complete), markup=False,
+                               highlight=False)  # fmt: skip
+        elif not self.progress.disable:
+            self._bar(stream, count, now, complete)
+
+    def _bar(self, stream: str, count: StreamCount, now: float, complete: bool) -> None:
+        if stream not in self.tasks:
+            self.tasks[stream] = self.progress.add_task(stream, total=None, rate="")
+        task_id = self.tasks[stream]
+        rate = rate_text(count.records, now - count.started) or ""
+        self.progress.update(task_id, completed=count.records, rate=rate)
+        if complete:
+            self.progress.update(task_id, total=count.records)

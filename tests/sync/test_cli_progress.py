@@ -1,0 +1,85 @@
+"""Progress lines when stderr is not a terminal: a line per stream every interval and at its
+end, whole, with a rate over the stream's wall time and none under a second.
+
+The clock is injected, so what is "every ten seconds" is decided here, not by the machine.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sync.cli_progress import PROGRESS_ENV, PROGRESS_SECONDS, StreamProgress, progress_seconds
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def lines_of(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    out, err = capsys.readouterr()
+    assert out == ""  # progress is not the command's output
+    return err.splitlines()
+
+
+def test_a_line_every_interval_and_one_at_the_end(capsys: pytest.CaptureFixture[str]) -> None:
+    clock = Clock()
+    progress = StreamProgress(enabled=True, every=10, clock=clock, terminal=False)
+    for _ in range(6):  # a page every 4 s: lines after 12 s and 24 s, none in between
+        clock.now += 4
+        progress("hubspot contacts", 1_000, False)
+    clock.now += 4
+    progress("hubspot contacts", 500, True)
+    assert lines_of(capsys) == [
+        "hubspot contacts: 3,000 records so far in 12 s (250/s)",
+        "hubspot contacts: 6,000 records so far in 24 s (250/s)",
+        "hubspot contacts: 6,500 records in 28 s (232/s)",
+    ]
+
+
+def test_a_stream_under_a_second_shows_no_rate(capsys: pytest.CaptureFixture[str]) -> None:
+    clock = Clock()
+    progress = StreamProgress(enabled=True, every=10, clock=clock, terminal=False)
+    clock.now += 0.0001  # a first page read at once is no speed: not "11,204,420 /s"
+    progress("salesforce tasks", 1_120, True)
+    clock.now += 2.5  # the next stream's time starts where the previous one ended
+    progress("salesforce events", 50, True)
+    assert lines_of(capsys) == [
+        "salesforce tasks: 1,120 records in 0.0 s",
+        "salesforce events: 50 records in 2.5 s (20/s)",
+    ]
+
+
+def test_platforms_streams_of_the_same_name_stay_apart(capsys: pytest.CaptureFixture[str]) -> None:
+    clock = Clock()
+    progress = StreamProgress(enabled=True, every=10, clock=clock, terminal=False)
+    progress("hubspot contacts", 10, True)
+    progress("salesforce contacts", 3, True)
+    assert [line.split(":")[0:2] for line in lines_of(capsys)] == [
+        ["hubspot contacts", " 10 records in 0.0 s"],
+        ["salesforce contacts", " 3 records in 0.0 s"],
+    ]
+
+
+def test_quiet_prints_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    progress = StreamProgress(enabled=False, every=10, clock=Clock(), terminal=False)
+    progress("hubspot contacts", 10, True)
+    assert lines_of(capsys) == []
+
+
+def test_long_names_are_never_wrapped(capsys: pytest.CaptureFixture[str]) -> None:
+    progress = StreamProgress(enabled=True, every=10, clock=Clock(), terminal=False)
+    stream = "salesforce " + "opportunity_contact_roles" * 4  # past 80 columns
+    progress(stream, 1, True)
+    assert lines_of(capsys) == [f"{stream}: 1 records in 0.0 s"]
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("1", 1.0), ("0.5", 0.5), ("x", None), ("0", None)])
+def test_the_interval_comes_from_the_test_variable(
+    monkeypatch: pytest.MonkeyPatch, raw: str, expected: float | None
+) -> None:
+    monkeypatch.setenv(PROGRESS_ENV, raw)
+    assert progress_seconds() == (PROGRESS_SECONDS if expected is None else expected)
