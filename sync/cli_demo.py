@@ -10,6 +10,7 @@ directory, made fresh on every run, so it never touches a real store.
 from __future__ import annotations
 
 import shutil
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -102,8 +103,7 @@ def run_demo(
     box = load_sandbox()(
         persons=persons, seed=seed, now=now, ten_second_limit=DEMO_TEN_SECOND_LIMIT, **extra
     )
-    with console.status(f"generating {persons:,} persons and starting the sandbox..."):
-        box.start()
+    _start(box, persons, quiet)
     try:
         settings = demo_settings(box.environment(), base.data_dir)
         _fresh_store(settings)
@@ -127,6 +127,21 @@ def run_demo(
         box.stop()
     seconds = time.monotonic() - started
     return DemoResult(results, settings.store_url, seconds, report, expected)
+
+
+def _start(box: Any, persons: int, quiet: bool) -> None:
+    """Generates the world (minutes at 20,000 persons), saying so on stderr: a spinner on a
+    terminal, one plain line otherwise (a spinner draws nothing into a pipe)."""
+    message = f"generating {persons:,} persons and starting the sandbox..."
+    err = console_for(stderr=True)
+    if quiet:
+        box.start()
+    elif sys.stderr.isatty():
+        with err.status(message):
+            box.start()
+    else:
+        err.print(message, markup=False, highlight=False)
+        box.start()
 
 
 def report_end(world_now: datetime, platform_now: datetime) -> datetime:

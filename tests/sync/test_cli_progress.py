@@ -83,3 +83,15 @@ def test_the_interval_comes_from_the_test_variable(
 ) -> None:
     monkeypatch.setenv(PROGRESS_ENV, raw)
     assert progress_seconds() == (PROGRESS_SECONDS if expected is None else expected)
+
+
+def test_bars_on_a_terminal_go_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    clock = Clock()
+    progress = StreamProgress(enabled=True, every=10, clock=clock, terminal=True)
+    with progress.progress:
+        clock.now += 0.2
+        progress("hubspot contacts", 10, True)
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "hubspot contacts" in err and "10 records" in err
+    assert "/s" not in err  # under a second: no rate
