@@ -95,3 +95,23 @@ def test_bars_on_a_terminal_go_to_stderr(capsys: pytest.CaptureFixture[str]) -> 
     assert out == ""
     assert "hubspot contacts" in err and "10 records" in err
     assert "/s" not in err  # under a second: no rate
+
+
+@pytest.mark.xfail(strict=True, reason="applying the plan prints no progress")
+def test_applying_prints_operation_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    clock = Clock()
+    progress = StreamProgress(enabled=True, every=10, clock=clock, terminal=False)
+    with progress:
+        clock.now += 60  # classifying and planning: not part of any group's time
+        progress.applied("hubspot", "add_member", 100)
+        for _ in range(3):  # a call every 5 s
+            clock.now += 5
+            progress.applied("hubspot", "add_member", 100)
+        clock.now += 2  # the next group starts where the previous one ended
+        progress.applied("salesforce", "create_task", 200)
+        clock.now += 1
+    assert lines_of(capsys) == [
+        "hubspot add_member: 300 operations so far in 10 s (20/s)",
+        "hubspot add_member: 400 operations in 15 s (20/s)",
+        "salesforce create_task: 200 operations in 2.0 s (100/s)",
+    ]
