@@ -161,10 +161,11 @@ def _cycle(
     engine: Any, connectors: Any, rules: Rules, kind: str, as_of: datetime, quiet: bool
 ) -> RunResult:
     bars = StreamProgress(enabled=not quiet)
-    with bars.progress:
+    with bars:
         return run_cycle(
-            engine, connectors, rules, kind=kind, as_of=as_of, plan=True, apply=True, progress=bars
-        )
+            engine, connectors, rules, kind=kind, as_of=as_of, plan=True, apply=True,
+            progress=bars, on_call=bars.applied,
+        )  # fmt: skip
 
 
 def _weeks(

@@ -69,25 +69,35 @@ def seconds_text(seconds: float) -> str:
 
 @dataclass
 class StreamCount:
-    """One stream's records so far, when it started and when its last line was printed."""
+    """One stream's (or apply group's) count so far, when it started, when it was last heard
+    of and when its last line was printed.
+
+    ``unrated`` items were counted at ``started`` (an apply group's first call, whose own
+    duration is unknown): they are shown but left out of the rate.
+    """
 
     started: float
     last_line: float
-    records: int = 0
+    unit: str = "records"
+    count: int = 0
+    unrated: int = 0
+    last_seen: float = 0.0
 
     def line(self, name: str, now: float, *, complete: bool) -> str:
         seconds = now - self.started
         so_far = "" if complete else " so far"
-        rate = rate_text(self.records, seconds)
+        rate = rate_text(self.count - self.unrated, seconds)
         tail = f" ({rate})" if rate else ""
-        return f"{name}: {self.records:,} records{so_far} in {seconds_text(seconds)} s{tail}"
+        return f"{name}: {self.count:,} {self.unit}{so_far} in {seconds_text(seconds)} s{tail}"
 
 
 class StreamProgress:
-    """The pull's progress callback (:data:`sync.pull.Progress`), one entry per stream.
+    """The pull's progress callback (:data:`sync.pull.Progress`), one entry per stream, and
+    the applier's (:meth:`applied`), one entry per platform and operation kind.
 
     Streams arrive labelled ``"<platform> <stream>"`` (see :func:`sync.run.pull_all`).
-    The bars are drawn inside ``with stream_progress.progress:`` (lines need no context).
+    Use it as a context manager around the cycle: bars are drawn while it is open, and
+    the last apply group's line is printed when it closes.
 
     Args:
         enabled: False prints nothing (``--quiet``).
@@ -112,7 +122,7 @@ class StreamProgress:
         self.progress = Progress(
             TextColumn("{task.description:<36}"),
             BarColumn(),
-            TextColumn("{task.completed:>10,.0f} records"),
+            TextColumn("{task.completed:>10,.0f} {task.fields[unit]:<10}"),
             TextColumn("{task.fields[rate]:>8}"),
             TimeElapsedColumn(),
             console=self.err,
@@ -121,27 +131,74 @@ class StreamProgress:
         self.streams: dict[str, StreamCount] = {}
         self.tasks: dict[str, TaskID] = {}
         self._last_event = clock()
+        self._applying: str | None = None  # the apply group in progress
+
+    def __enter__(self) -> StreamProgress:
+        self._last_event = self.clock()
+        self.progress.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        try:
+            self._end_apply_group()
+        finally:
+            self.progress.stop()
 
     def __call__(self, stream: str, n: int, complete: bool) -> None:
         now = self.clock()
         count = self.streams.get(stream)
         if count is None:
             count = self.streams[stream] = StreamCount(self._last_event, self._last_event)
-        count.records += n
-        self._last_event = now
-        if self.lines:
-            if complete or now - count.last_line >= self.every:
-                count.last_line = now
-                self.err.print(count.line(stream, now, complete=complete), markup=False,
-                               highlight=False)  # fmt: skip
-        elif not self.progress.disable:
-            self._bar(stream, count, now, complete)
+        self._add(stream, count, n, now, complete)
 
-    def _bar(self, stream: str, count: StreamCount, now: float, complete: bool) -> None:
-        if stream not in self.tasks:
-            self.tasks[stream] = self.progress.add_task(stream, total=None, rate="")
-        task_id = self.tasks[stream]
-        rate = rate_text(count.records, now - count.started) or ""
-        self.progress.update(task_id, completed=count.records, rate=rate)
+    def applied(self, platform: str, kind: str, n: int) -> None:
+        """The applier's ``on_call``: ``n`` operations of ``kind`` sent to ``platform``.
+
+        The applier goes group by group (platform, kind), so a new group ends the previous
+        one. The first group starts at its first call (classifying and planning came
+        before it), so that call's operations are shown but not rated.
+        """
+        now, name = self.clock(), f"{platform} {kind}"
+        if name != self._applying:
+            previous = self._end_apply_group()
+            started = now if previous is None else previous.last_seen
+            first = n if previous is None else 0
+            self.streams[name] = StreamCount(started, started, "operations", unrated=first)
+            self._applying = name
+        self._add(name, self.streams[name], n, now, complete=False)
+
+    def _end_apply_group(self) -> StreamCount | None:
+        if self._applying is None:
+            return None
+        count = self.streams[self._applying]
+        self._show(self._applying, count, count.last_seen, complete=True)
+        self._applying = None
+        return count
+
+    def _add(self, name: str, count: StreamCount, n: int, now: float, complete: bool) -> None:
+        count.count += n
+        count.last_seen = self._last_event = now
+        if complete or now - count.last_line >= self.every:
+            self._show(name, count, now, complete=complete)
+        elif not self.lines:
+            self._bar(name, count, now, complete=False)
+
+    def _show(self, name: str, count: StreamCount, now: float, *, complete: bool) -> None:
+        """A line (or the bar) for ``name`` as of ``now``."""
+        if self.lines:
+            count.last_line = now
+            self.err.print(count.line(name, now, complete=complete), markup=False,
+                           highlight=False)  # fmt: skip
+        else:
+            self._bar(name, count, now, complete)
+
+    def _bar(self, name: str, count: StreamCount, now: float, complete: bool) -> None:
+        if self.progress.disable:
+            return
+        if name not in self.tasks:
+            self.tasks[name] = self.progress.add_task(name, total=None, rate="", unit=count.unit)
+        task_id = self.tasks[name]
+        rate = rate_text(count.count - count.unrated, now - count.started) or ""
+        self.progress.update(task_id, completed=count.count, rate=rate)
         if complete:
-            self.progress.update(task_id, total=count.records)
+            self.progress.update(task_id, total=count.count)

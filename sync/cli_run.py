@@ -159,10 +159,10 @@ def _locked_cycle(
         if do_apply:
             require_setup(connectors, rules)
         bars = StreamProgress(enabled=not quiet)
-        with bars.progress:
+        with bars:
             result = run_cycle(
                 engine, connectors, rules, kind=kind, as_of=as_of, plan=plan, apply=do_apply,
-                progress=bars, alerts=alerts,
+                progress=bars, alerts=alerts, on_call=bars.applied,
             )  # fmt: skip
     return result
 
