@@ -9,7 +9,9 @@ Each turn:
 3. runs one cycle while a thread renews the lock, and records its outcome in
    the metrics and the health state; a run that fails is logged and the loop
    goes on (the next turn retries: the journal makes that safe);
-4. releases the lock.
+4. releases the lock;
+5. tells ``on_turn`` what the turn did (:class:`Turn`; skipped turns too): the command
+   prints it as its one result line per turn.
 
 A stop request (SIGTERM / SIGINT, see :mod:`sync.cli_serve`) sets an event the
 running cycle watches: the pull stops after the page being stored and the

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import Engine
 
 from connectors.base import StopRun
@@ -17,17 +15,9 @@ from sync.pull import PullStats
 from sync.run import RunResult
 from sync.schedule import Schedule
 from sync.serve import ServeLoop, Turn
-from sync.store.migrate import open_store
 
 TTL = timedelta(minutes=5)
 AT = datetime(2026, 12, 2, 3, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-def engine(sqlite_url: str) -> Iterator[Engine]:
-    engine = open_store(sqlite_url)
-    yield engine
-    engine.dispose()
 
 
 def loop_telling(engine: Engine, cycle: object, told: list[Turn]) -> ServeLoop:
