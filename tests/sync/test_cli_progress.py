@@ -6,9 +6,13 @@ The clock is injected, so what is "every ten seconds" is decided here, not by th
 
 from __future__ import annotations
 
+import json
+import logging
+
 import pytest
 
 from sync.cli_progress import PROGRESS_ENV, PROGRESS_SECONDS, StreamProgress, progress_seconds
+from sync.logs import setup_logging
 
 
 class Clock:
@@ -113,4 +117,23 @@ def test_applying_prints_operation_lines(capsys: pytest.CaptureFixture[str]) -> 
         "hubspot add_member: 300 operations so far in 10 s (20/s)",
         "hubspot add_member: 400 operations in 15 s (20/s)",
         "salesforce create_task: 200 operations in 2.0 s (100/s)",
+    ]
+
+
+@pytest.mark.xfail(strict=True, reason="progress lines are plain text among JSON log lines")
+def test_with_json_logs_progress_is_json_lines_too(capsys: pytest.CaptureFixture[str]) -> None:
+    root = logging.getLogger("reengage")
+    before = (list(root.handlers), root.level, root.propagate)
+    setup_logging("json", level="INFO")
+    try:
+        clock = Clock()
+        progress = StreamProgress(enabled=True, every=10, clock=clock, terminal=False)
+        clock.now += 2
+        progress("hubspot contacts", 500, True)
+        lines = lines_of(capsys)
+    finally:  # other tests read the reengage loggers through caplog
+        root.handlers[:], root.level, root.propagate = before
+    entries = [json.loads(line) for line in lines]  # every stderr line is a JSON object
+    assert [(e["message"], e["event"], e["stream"], e["count"]) for e in entries] == [
+        ("hubspot contacts: 500 records in 2.0 s (250/s)", "progress", "hubspot contacts", 500)
     ]
