@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from sync.cli_options import console_for
+from sync.logs import JsonFormatter
 
-log = logging.getLogger("reengage.cli")
+log = logging.getLogger("reengage.progress")
 
 PROGRESS_SECONDS = 10.0
 """Seconds between two progress lines of a stream when stderr is not a terminal."""
@@ -53,6 +54,13 @@ def progress_seconds() -> float:
     log.warning("%s=%r is not a positive number of seconds: using %s", PROGRESS_ENV, raw,
                 PROGRESS_SECONDS)  # fmt: skip
     return PROGRESS_SECONDS
+
+
+def json_logs() -> bool:
+    """Whether reengage logs JSON lines on stderr: progress then goes there as log records
+    (``event: progress``), so that every line stays one JSON object."""
+    handlers = logging.getLogger("reengage").handlers
+    return any(isinstance(h.formatter, JsonFormatter) for h in handlers)
 
 
 def rate_text(records: int, seconds: float) -> str | None:
@@ -119,6 +127,7 @@ class StreamProgress:
         self.err = console_for(stderr=True)
         bars = enabled and (sys.stderr.isatty() if terminal is None else terminal)
         self.lines = enabled and not bars
+        self.json = json_logs()
         self.progress = Progress(
             TextColumn("{task.description:<36}"),
             BarColumn(),
@@ -185,12 +194,18 @@ class StreamProgress:
 
     def _show(self, name: str, count: StreamCount, now: float, *, complete: bool) -> None:
         """A line (or the bar) for ``name`` as of ``now``."""
-        if self.lines:
-            count.last_line = now
-            self.err.print(count.line(name, now, complete=complete), markup=False,
-                           highlight=False)  # fmt: skip
-        else:
+        if not self.lines:
             self._bar(name, count, now, complete)
+            return
+        count.last_line = now
+        text = count.line(name, now, complete=complete)
+        if self.json:
+            log.info("%s", text, extra={
+                "event": "progress", "stream": name, "count": count.count, "unit": count.unit,
+                "seconds": round(now - count.started, 3), "complete": complete,
+            })  # fmt: skip
+        else:
+            self.err.print(text, markup=False, highlight=False)
 
     def _bar(self, name: str, count: StreamCount, now: float, complete: bool) -> None:
         if self.progress.disable:

@@ -120,7 +120,6 @@ def test_applying_prints_operation_lines(capsys: pytest.CaptureFixture[str]) -> 
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="progress lines are plain text among JSON log lines")
 def test_with_json_logs_progress_is_json_lines_too(capsys: pytest.CaptureFixture[str]) -> None:
     root = logging.getLogger("reengage")
     before = (list(root.handlers), root.level, root.propagate)
