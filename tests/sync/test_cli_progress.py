@@ -136,3 +136,23 @@ def test_with_json_logs_progress_is_json_lines_too(capsys: pytest.CaptureFixture
     assert [(e["message"], e["event"], e["stream"], e["count"]) for e in entries] == [
         ("hubspot contacts: 500 records in 2.0 s (250/s)", "progress", "hubspot contacts", 500)
     ]
+
+
+@pytest.mark.xfail(strict=True, reason="a slow page leaves the stream silent until it arrives")
+def test_a_slow_page_still_gets_a_line_every_interval(capsys: pytest.CaptureFixture[str]) -> None:
+    clock = Clock()
+    progress = StreamProgress(enabled=True, every=10, clock=clock, terminal=False)
+    clock.now += 1
+    progress("salesforce tasks", 2_000, False)
+    clock.now += 5
+    progress.tick()  # the heartbeat: not yet ten seconds since the stream began
+    clock.now += 19  # the next page is slow to come
+    progress.tick()
+    progress.tick()  # at most one line per interval
+    clock.now += 1
+    progress("salesforce tasks", 2_000, True)
+    progress.tick()  # a completed stream is not reported again
+    assert lines_of(capsys) == [
+        "salesforce tasks: 2,000 records so far in 25 s (80/s)",
+        "salesforce tasks: 4,000 records in 26 s (154/s)",
+    ]
