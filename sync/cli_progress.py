@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -104,14 +105,18 @@ class StreamProgress:
     the applier's (:meth:`applied`), one entry per platform and operation kind.
 
     Streams arrive labelled ``"<platform> <stream>"`` (see :func:`sync.run.pull_all`).
-    Use it as a context manager around the cycle: bars are drawn while it is open, and
-    the last apply group's line is printed when it closes.
+    Use it as a context manager around the cycle: bars are drawn while it is open, a
+    heartbeat thread prints the line of a stream whose next page is slow to come (a
+    platform's query or rate-limit wait), and the last apply group's line is printed
+    when it closes.
 
     Args:
         enabled: False prints nothing (``--quiet``).
         every: seconds between two lines of a stream (default :func:`progress_seconds`).
         clock: monotonic seconds (injected by tests).
         terminal: draw bars (default: whether stderr is a terminal).
+        heartbeat: run the heartbeat thread while open (tests with a fake clock call
+            :meth:`tick` themselves).
     """
 
     def __init__(
@@ -121,6 +126,7 @@ class StreamProgress:
         every: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         terminal: bool | None = None,
+        heartbeat: bool = True,
     ) -> None:
         self.every = progress_seconds() if every is None else every
         self.clock = clock
@@ -141,24 +147,49 @@ class StreamProgress:
         self.tasks: dict[str, TaskID] = {}
         self._last_event = clock()
         self._applying: str | None = None  # the apply group in progress
+        self._active: str | None = None  # the stream or group being read or written
+        self._lock = threading.Lock()  # the heartbeat thread and the run's thread
+        self._closing = threading.Event()
+        self._beat = threading.Thread(target=self._beats, name="progress", daemon=True)
+        self._heartbeat = heartbeat and self.lines
 
     def __enter__(self) -> StreamProgress:
         self._last_event = self.clock()
         self.progress.start()
+        if self._heartbeat:
+            self._beat.start()
         return self
 
     def __exit__(self, *_exc: object) -> None:
+        self._closing.set()
+        if self._beat.is_alive():
+            self._beat.join()
         try:
-            self._end_apply_group()
+            with self._lock:
+                self._end_apply_group()
         finally:
             self.progress.stop()
 
     def __call__(self, stream: str, n: int, complete: bool) -> None:
-        now = self.clock()
-        count = self.streams.get(stream)
-        if count is None:
-            count = self.streams[stream] = StreamCount(self._last_event, self._last_event)
-        self._add(stream, count, n, now, complete)
+        with self._lock:
+            now = self.clock()
+            count = self.streams.get(stream)
+            if count is None:
+                count = self.streams[stream] = StreamCount(self._last_event, self._last_event)
+            self._add(stream, count, n, now, complete)
+
+    def tick(self) -> None:
+        """The line of the active stream (or apply group) if it is due, pages or not."""
+        with self._lock:
+            if self._active is None or not self.lines:
+                return
+            count, now = self.streams[self._active], self.clock()
+            if now - count.last_line >= self.every:
+                self._show(self._active, count, now, complete=False)
+
+    def _beats(self) -> None:
+        while not self._closing.wait(min(self.every, 1.0)):
+            self.tick()
 
     def applied(self, platform: str, kind: str, n: int) -> None:
         """The applier's ``on_call``: ``n`` operations of ``kind`` sent to ``platform``.
@@ -167,26 +198,28 @@ class StreamProgress:
         one. The first group starts at its first call (classifying and planning came
         before it), so that call's operations are shown but not rated.
         """
-        now, name = self.clock(), f"{platform} {kind}"
-        if name != self._applying:
-            previous = self._end_apply_group()
-            started = now if previous is None else previous.last_seen
-            first = n if previous is None else 0
-            self.streams[name] = StreamCount(started, started, "operations", unrated=first)
-            self._applying = name
-        self._add(name, self.streams[name], n, now, complete=False)
+        with self._lock:
+            now, name = self.clock(), f"{platform} {kind}"
+            if name != self._applying:
+                previous = self._end_apply_group()
+                started = now if previous is None else previous.last_seen
+                first = n if previous is None else 0
+                self.streams[name] = StreamCount(started, started, "operations", unrated=first)
+                self._applying = name
+            self._add(name, self.streams[name], n, now, complete=False)
 
     def _end_apply_group(self) -> StreamCount | None:
         if self._applying is None:
             return None
         count = self.streams[self._applying]
         self._show(self._applying, count, count.last_seen, complete=True)
-        self._applying = None
+        self._applying = self._active = None
         return count
 
     def _add(self, name: str, count: StreamCount, n: int, now: float, complete: bool) -> None:
         count.count += n
         count.last_seen = self._last_event = now
+        self._active = None if complete else name
         if complete or now - count.last_line >= self.every:
             self._show(name, count, now, complete=complete)
         elif not self.lines:
