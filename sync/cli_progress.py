@@ -65,10 +65,12 @@ def json_logs() -> bool:
 
 
 def rate_text(records: int, seconds: float) -> str | None:
-    """``"202/s"``: records over wall seconds; None under :data:`MIN_RATE_SECONDS`."""
-    if seconds < MIN_RATE_SECONDS:
+    """``"202/s"`` (``"0.4/s"`` under ten): records over wall seconds; None under
+    :data:`MIN_RATE_SECONDS`, or when nothing was read (a rate of zero says nothing)."""
+    if seconds < MIN_RATE_SECONDS or records <= 0:
         return None
-    return f"{records / seconds:,.0f}/s"
+    rate = records / seconds
+    return f"{rate:.1f}/s" if rate < 10 else f"{rate:,.0f}/s"
 
 
 def seconds_text(seconds: float) -> str:

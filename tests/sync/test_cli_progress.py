@@ -171,7 +171,15 @@ def test_the_heartbeat_thread_ticks_while_open(capsys: pytest.CaptureFixture[str
 
     progress.tick = tick_and_tell  # type: ignore[method-assign]
     with progress:
-        progress("hubspot contacts", 5, False)
+        progress("hubspot contacts", 50, False)
         clock.now += 100  # the next page is late
         assert ticked.wait(30), "the heartbeat never ticked"
-    assert lines_of(capsys) == ["hubspot contacts: 5 records so far in 100 s (0/s)"]
+    assert lines_of(capsys) == ["hubspot contacts: 50 records so far in 100 s (0.5/s)"]
+
+
+def test_an_empty_stream_shows_no_rate(capsys: pytest.CaptureFixture[str]) -> None:
+    clock = Clock()
+    progress = StreamProgress(enabled=True, every=10, clock=clock, terminal=False)
+    clock.now += 9
+    progress("hubspot deals_archived", 0, True)
+    assert lines_of(capsys) == ["hubspot deals_archived: 0 records in 9.0 s"]

@@ -21,7 +21,7 @@ from tests.cli_process import run_cli
 SANDBOX = SandboxOptions(persons=30, seed=5, ten_second_limit=250)
 PROGRESS = re.compile(
     r"^(?P<platform>hubspot|salesforce) (?P<stream>[a-z_]+): (?P<records>[\d,]+) records"
-    r"(?P<running> so far)? in (?P<seconds>[\d.,]+) s(?: \((?P<rate>[\d,]+)/s\))?$"
+    r"(?P<running> so far)? in (?P<seconds>[\d.,]+) s(?: \((?P<rate>[\d.,]+)/s\))?$"
 )
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ (DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
 RESULT = re.compile(
