@@ -119,7 +119,9 @@ def _print_turn(out: Console) -> Callable[[Turn], None]:
     return show
 
 
-def _loop(engine: Engine, settings: Settings, rules: Rules, schedule: Schedule) -> ServeLoop:
+def _loop(
+    engine: Engine, settings: Settings, rules: Rules, schedule: Schedule, lines: bool
+) -> ServeLoop:
     metrics = Metrics()
     lock = sync_lock(engine)
     return ServeLoop(
@@ -129,7 +131,7 @@ def _loop(engine: Engine, settings: Settings, rules: Rules, schedule: Schedule) 
         metrics=metrics,
         health=Health(),
         after_run=lambda: _after_run(engine, metrics),
-        on_turn=_print_turn(console_for()),
+        on_turn=_print_turn(console_for()) if lines else None,
     )
 
 
@@ -138,10 +140,12 @@ def _after_run(engine: Engine, metrics: Metrics) -> None:
     metrics.record_persons(*count_persons(engine))
 
 
-def _serve(engine: Engine, settings: Settings, rules: Rules, schedule: Schedule, once: bool) -> int:
+def _serve(
+    engine: Engine, settings: Settings, rules: Rules, schedule: Schedule, once: bool, lines: bool
+) -> int:
     if not _check_platforms(settings, rules):
         return EXIT_CONFIG
-    loop = _loop(engine, settings, rules, schedule)
+    loop = _loop(engine, settings, rules, schedule, lines)
     server = None
     if not once:
         host, port = settings.serve.host, settings.serve.port
@@ -161,8 +165,14 @@ def _serve(engine: Engine, settings: Settings, rules: Rules, schedule: Schedule,
             server.stop()
 
 
-def serve_command(settings: Settings, rules: Rules, *, once: bool = False) -> int:
-    """Runs ``reengage serve``; returns the process exit code (see the module docstring)."""
+def serve_command(
+    settings: Settings, rules: Rules, *, once: bool = False, result_lines: bool = True
+) -> int:
+    """Runs ``reengage serve``; returns the process exit code (see the module docstring).
+
+    ``result_lines=False`` prints no result line (``serve --once --json`` prints its
+    document instead: stdout holds one document and nothing else).
+    """
     try:
         schedule = Schedule.from_settings(settings.serve)
     except ScheduleError as exc:
@@ -174,6 +184,6 @@ def serve_command(settings: Settings, rules: Rules, *, once: bool = False) -> in
         log.error("%s", exc)
         return EXIT_CONFIG
     try:
-        return _serve(engine, settings, rules, schedule, once)
+        return _serve(engine, settings, rules, schedule, once, result_lines)
     finally:
         engine.dispose()
