@@ -10,6 +10,7 @@ directory, made fresh on every run, so it never touches a real store.
 from __future__ import annotations
 
 import shutil
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -23,12 +24,13 @@ from config.rules import Rules
 from config.settings import HubSpotSettings, SalesforceSettings, Settings, load_settings
 from connectors.base import load_sandbox
 from sync.cli_options import console_for
-from sync.cli_run import StreamProgress, print_setup
+from sync.cli_progress import StreamProgress
+from sync.cli_run import print_setup
 from sync.report import build_report, render_csv, render_html
 from sync.run import RunResult, build_connectors, close_all, run_cycle, setup_all
 from sync.store.migrate import open_store
 
-console = console_for()
+console = console_for()  # never wrapped mid-word when piped to a file
 
 # The sandbox portal has the API add-on (250 requests / 10 s) and serves reengage alone, so
 # reengage may use nearly all of it; the emulator enforces exactly that limit.
@@ -101,8 +103,7 @@ def run_demo(
     box = load_sandbox()(
         persons=persons, seed=seed, now=now, ten_second_limit=DEMO_TEN_SECOND_LIMIT, **extra
     )
-    with console.status(f"generating {persons:,} persons and starting the sandbox..."):
-        box.start()
+    _start(box, persons, quiet)
     try:
         settings = demo_settings(box.environment(), base.data_dir)
         _fresh_store(settings)
@@ -128,6 +129,21 @@ def run_demo(
     return DemoResult(results, settings.store_url, seconds, report, expected)
 
 
+def _start(box: Any, persons: int, quiet: bool) -> None:
+    """Generates the world (minutes at 20,000 persons), saying so on stderr: a spinner on a
+    terminal, one plain line otherwise (a spinner draws nothing into a pipe)."""
+    message = f"generating {persons:,} persons and starting the sandbox..."
+    err = console_for(stderr=True)
+    if quiet:
+        box.start()
+    elif sys.stderr.isatty():
+        with err.status(message):
+            box.start()
+    else:
+        err.print(message, markup=False, highlight=False)
+        box.start()
+
+
 def report_end(world_now: datetime, platform_now: datetime) -> datetime:
     """The end of the demo's report period: after the last apply, on every clock involved.
 
@@ -145,10 +161,11 @@ def _cycle(
     engine: Any, connectors: Any, rules: Rules, kind: str, as_of: datetime, quiet: bool
 ) -> RunResult:
     bars = StreamProgress(enabled=not quiet)
-    with bars.progress:
+    with bars:
         return run_cycle(
-            engine, connectors, rules, kind=kind, as_of=as_of, plan=True, apply=True, progress=bars
-        )
+            engine, connectors, rules, kind=kind, as_of=as_of, plan=True, apply=True,
+            progress=bars, on_call=bars.applied,
+        )  # fmt: skip
 
 
 def _weeks(

@@ -204,7 +204,7 @@ def serve_once(settings: Settings, rules: Rules) -> ServeTurn:
 
     since = datetime.now(UTC).replace(microsecond=0)
     with logged_errors(secret_values(settings)) as errors:
-        code = serve_command(settings, rules, once=True)
+        code = serve_command(settings, rules, once=True, result_lines=False)
     run = _scheduled_run(settings, since) if code != 2 else None  # 2: nothing ran
     status = str(run["status"]) if run else "skipped" if code == 0 else "failed"
     reason = errors[-1] if errors else str((run or {}).get("message") or "")

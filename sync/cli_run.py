@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 from sqlalchemy import Engine
@@ -28,6 +27,7 @@ from sync.alerts import RecordLinks, make_alert_sender
 from sync.apply import AlertSender
 from sync.cli_explain import people
 from sync.cli_options import console_for
+from sync.cli_progress import StreamProgress
 from sync.lock import keep_alive, sync_lock
 from sync.plan.model import Plan
 from sync.run import RunResult, build_connectors, close_all, explain_error, run_cycle, setup_all
@@ -114,33 +114,6 @@ def print_setup(items: list[tuple[str, SetupItem]]) -> bool:
     return not left
 
 
-class StreamProgress:
-    """Rich progress bars, one per stream: records read, rate, time elapsed."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.progress = Progress(
-            TextColumn("{task.description:<28}"),
-            BarColumn(),
-            TextColumn("{task.completed:>10,.0f} records"),
-            TextColumn("{task.fields[rate]:>8} /s"),
-            TimeElapsedColumn(),
-            console=console,
-            disable=not enabled,
-        )
-        self.tasks: dict[str, Any] = {}
-
-    def __call__(self, stream: str, n: int, complete: bool) -> None:
-        if stream not in self.tasks:
-            self.tasks[stream] = self.progress.add_task(stream, total=None, rate="-")
-        task_id = self.tasks[stream]
-        self.progress.update(task_id, advance=n)
-        task = self.progress.tasks[task_id]
-        if task.elapsed:
-            self.progress.update(task_id, rate=f"{task.completed / task.elapsed:,.0f}")
-        if complete:
-            self.progress.update(task_id, total=task.completed)
-
-
 def cycle(
     engine: Engine, settings: Settings, rules: Rules, *, kind: str, as_of: datetime,
     plan: bool, apply: bool | None, quiet: bool = False,
@@ -186,10 +159,10 @@ def _locked_cycle(
         if do_apply:
             require_setup(connectors, rules)
         bars = StreamProgress(enabled=not quiet)
-        with bars.progress:
+        with bars:
             result = run_cycle(
                 engine, connectors, rules, kind=kind, as_of=as_of, plan=plan, apply=do_apply,
-                progress=bars, alerts=alerts,
+                progress=bars, alerts=alerts, on_call=bars.applied,
             )  # fmt: skip
     return result
 

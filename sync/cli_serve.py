@@ -11,6 +11,9 @@ recorded as stopped and the next one resumes from the journal).
 cron, systemd timers and Kubernetes CronJobs; it serves no metrics endpoint,
 since nothing would scrape a process that ends.
 
+Each turn prints one result line on stdout (:func:`turn_line`), the command's
+output for whoever reads it after cron or a CronJob; everything else is a log.
+
 Logging (text or JSON lines, secrets masked) is set up by the entry point
 (``sync.cli.load_config``); this module only writes to the ``reengage.serve``
 logger.
@@ -25,18 +28,20 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
+from rich.console import Console
 from sqlalchemy import Engine
 
 from config.rules import Rules
 from config.settings import Settings
 from connectors.base import ConfigurationError
+from sync.cli_options import console_for
 from sync.lock import sync_lock
 from sync.logs import flush_warnings
 from sync.metrics import Metrics, count_persons
 from sync.metrics_http import Health, MetricsServer
 from sync.run import build_connectors, close_all
 from sync.schedule import Schedule, ScheduleError
-from sync.serve import ServeLoop, sync_cycle
+from sync.serve import ServeLoop, Turn, sync_cycle
 from sync.store.migrate import StoreError, open_store
 
 log = logging.getLogger("reengage.serve")
@@ -82,7 +87,41 @@ def _check_platforms(settings: Settings, rules: Rules) -> bool:
     return True
 
 
-def _loop(engine: Engine, settings: Settings, rules: Rules, schedule: Schedule) -> ServeLoop:
+def turn_line(turn: Turn) -> str:
+    """``2026-12-02T03:30:00Z sync ok: read 12 records, 40 activities, 2 deals, planned 3,
+    applied 3, failed 0 (4.2 s)``, or ``... sync skipped: another run holds the store``."""
+    head = f"{turn.at:%Y-%m-%dT%H:%M:%SZ} sync {turn.status}"
+    result = turn.result
+    if result is None:
+        return f"{head}: {turn.reason or 'see the log'}" + _took(turn)
+    read = (
+        f"read {sum(s.records for s in result.pulled):,} records, "
+        f"{sum(s.activities for s in result.pulled):,} activities, "
+        f"{sum(s.deals for s in result.pulled):,} deals"
+    )
+    planned = f", planned {len(result.plan):,}" if result.plan is not None else ""
+    a = result.applied
+    applied = ", not applied" if a is None else (
+        f", applied {a.total('applied'):,}, failed {a.total('failed'):,}"
+    )  # fmt: skip
+    why = f"; {turn.reason}" if turn.status != "ok" and turn.reason else ""
+    return f"{head}: {read}{planned}{applied}{why}{_took(turn)}"
+
+
+def _took(turn: Turn) -> str:
+    return f" ({turn.seconds:.1f} s)" if turn.status != "skipped" else ""
+
+
+def _print_turn(out: Console) -> Callable[[Turn], None]:
+    def show(turn: Turn) -> None:
+        out.print(turn_line(turn), markup=False, highlight=False)
+
+    return show
+
+
+def _loop(
+    engine: Engine, settings: Settings, rules: Rules, schedule: Schedule, lines: bool
+) -> ServeLoop:
     metrics = Metrics()
     lock = sync_lock(engine)
     return ServeLoop(
@@ -92,6 +131,7 @@ def _loop(engine: Engine, settings: Settings, rules: Rules, schedule: Schedule) 
         metrics=metrics,
         health=Health(),
         after_run=lambda: _after_run(engine, metrics),
+        on_turn=_print_turn(console_for()) if lines else None,
     )
 
 
@@ -100,10 +140,12 @@ def _after_run(engine: Engine, metrics: Metrics) -> None:
     metrics.record_persons(*count_persons(engine))
 
 
-def _serve(engine: Engine, settings: Settings, rules: Rules, schedule: Schedule, once: bool) -> int:
+def _serve(
+    engine: Engine, settings: Settings, rules: Rules, schedule: Schedule, once: bool, lines: bool
+) -> int:
     if not _check_platforms(settings, rules):
         return EXIT_CONFIG
-    loop = _loop(engine, settings, rules, schedule)
+    loop = _loop(engine, settings, rules, schedule, lines)
     server = None
     if not once:
         host, port = settings.serve.host, settings.serve.port
@@ -123,8 +165,14 @@ def _serve(engine: Engine, settings: Settings, rules: Rules, schedule: Schedule,
             server.stop()
 
 
-def serve_command(settings: Settings, rules: Rules, *, once: bool = False) -> int:
-    """Runs ``reengage serve``; returns the process exit code (see the module docstring)."""
+def serve_command(
+    settings: Settings, rules: Rules, *, once: bool = False, result_lines: bool = True
+) -> int:
+    """Runs ``reengage serve``; returns the process exit code (see the module docstring).
+
+    ``result_lines=False`` prints no result line (``serve --once --json`` prints its
+    document instead: stdout holds one document and nothing else).
+    """
     try:
         schedule = Schedule.from_settings(settings.serve)
     except ScheduleError as exc:
@@ -136,6 +184,6 @@ def serve_command(settings: Settings, rules: Rules, *, once: bool = False) -> in
         log.error("%s", exc)
         return EXIT_CONFIG
     try:
-        return _serve(engine, settings, rules, schedule, once)
+        return _serve(engine, settings, rules, schedule, once, result_lines)
     finally:
         engine.dispose()

@@ -150,7 +150,19 @@ def finish_run(engine: Engine, result: RunResult, stats: dict[str, Any]) -> None
 def pull_all(
     engine: Engine, sources: Mapping[Platform, SourceConnector], progress: Progress | None = None
 ) -> list[PullStats]:
-    return [pull(engine, source, progress) for source in sources.values()]
+    """Pulls each platform in turn; ``progress`` hears each stream as ``"<platform> <stream>"``
+    (both platforms have ``contacts`` and ``tasks``: unlabelled, their counts would merge)."""
+    return [pull(engine, source, _labelled(progress, p.value)) for p, source in sources.items()]
+
+
+def _labelled(progress: Progress | None, platform: str) -> Progress | None:
+    if progress is None:
+        return None
+
+    def labelled(stream: str, n: int, complete: bool) -> None:
+        progress(f"{platform} {stream}", n, complete)
+
+    return labelled
 
 
 def classify_all(

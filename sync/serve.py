@@ -9,7 +9,9 @@ Each turn:
 3. runs one cycle while a thread renews the lock, and records its outcome in
    the metrics and the health state; a run that fails is logged and the loop
    goes on (the next turn retries: the journal makes that safe);
-4. releases the lock.
+4. releases the lock;
+5. tells ``on_turn`` what the turn did (:class:`Turn`; skipped turns too): the command
+   prints it as its one result line per turn.
 
 A stop request (SIGTERM / SIGINT, see :mod:`sync.cli_serve`) sets an event the
 running cycle watches: the pull stops after the page being stored and the
@@ -26,6 +28,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine
@@ -58,6 +61,21 @@ EXIT_OK, EXIT_FAILED, EXIT_STOPPED = 0, 1, 3  # as the other platform commands (
 _MAX_WAIT = 1.0  # seconds: how often a wait re-reads the clock (clock jumps, injected clocks)
 
 
+@dataclass(frozen=True)
+class Turn:
+    """What one turn did, for the command's result line (:func:`sync.cli_serve.turn_line`).
+
+    ``status`` is ok / stopped / failed / skipped; ``reason`` says why for all but ok
+    (a user message, never an exception's repr: it is printed on stdout).
+    """
+
+    at: datetime
+    status: str
+    seconds: float = 0.0
+    result: RunResult | None = None
+    reason: str = ""
+
+
 class ServeLoop:
     """Runs ``cycle`` on ``schedule`` under ``lock`` until :meth:`request_stop`.
 
@@ -70,6 +88,7 @@ class ServeLoop:
         clock: the current instant.
         renew_every: seconds between lock renewals during a run (default: a third of its ttl).
         after_run: called after each run that took the lock (e.g. refresh person gauges).
+        on_turn: told what each turn did (the command prints its result line from it).
     """
 
     def __init__(
@@ -83,6 +102,7 @@ class ServeLoop:
         clock: Clock = utcnow,
         renew_every: float | None = None,
         after_run: Callable[[], None] | None = None,
+        on_turn: Callable[[Turn], None] | None = None,
     ) -> None:
         self.cycle = cycle
         self.schedule = schedule
@@ -92,6 +112,7 @@ class ServeLoop:
         self.clock = clock
         self.renew_every = renew_every or lock.ttl.total_seconds() / 3
         self.after_run = after_run
+        self.on_turn = on_turn
         self.stop = threading.Event()
         self._run_stop = threading.Event()
 
@@ -147,13 +168,26 @@ class ServeLoop:
                           extra={"event": "lock_error"})  # fmt: skip
             self.metrics.runs.labels(status="failed").inc()
             self.health.ran(self.clock(), "failed")
+            self._tell(Turn(self.clock(), "failed", reason="cannot take the store's sync lock"))
             return "failed"
         if not acquired:
+            self._tell(Turn(self.clock(), "skipped", reason="another run holds the store"))
             return "skipped"
         try:
-            return self._locked_run()
+            turn = self._locked_run()
         finally:
             self._release()
+        self._tell(turn)
+        return turn.status
+
+    def _tell(self, turn: Turn) -> None:
+        """Hands the turn to ``on_turn``; a hook that fails (a closed stdout) ends no loop."""
+        if self.on_turn is None:
+            return
+        try:
+            self.on_turn(turn)
+        except Exception as exc:
+            log.warning("could not report the turn: %s", exc)
 
     def _try_lock(self) -> bool:
         if self.lock.acquire():
@@ -172,23 +206,21 @@ class ServeLoop:
         except Exception as exc:  # it expires on its own after the lock timeout
             log.error("could not release the sync lock: %s", exc)
 
-    def _locked_run(self) -> str:
+    def _locked_run(self) -> Turn:
         self._run_stop.clear()
         if self.stop.is_set():  # a stop that raced the clear above
             self._run_stop.set()
-        started, result, status = time.monotonic(), None, "failed"
+        started, result, status, reason = time.monotonic(), None, "failed", "see the log"
         try:
             with keep_alive(self.lock, every=self.renew_every, on_lost=self._run_stop.set):
                 result = self.cycle(self._run_stop)
-            status = result.status
+            status, reason = result.status, result.message
         except StopRun as exc:
-            status = "stopped"
+            status, reason = "stopped", exc.user_message
             log.warning("run stopped early: %s (the next run resumes)", exc.user_message)
         except ConnectorError as exc:  # a platform's answer: its message says it all
-            log.error(
-                "run failed: %s: %s; the loop goes on", exc.platform or "platform",
-                explain_error(exc), extra={"event": "run_failed"},
-            )  # fmt: skip
+            reason = f"{exc.platform or 'platform'}: {explain_error(exc)}"
+            log.error("run failed: %s; the loop goes on", reason, extra={"event": "run_failed"})
         except Exception:
             log.exception("run failed; the loop goes on", extra={"event": "run_failed"})
         seconds = time.monotonic() - started
@@ -199,7 +231,7 @@ class ServeLoop:
                  extra={"event": "run", "status": status, "seconds": round(seconds, 3),
                         "run_id": result.run_id if result else None})  # fmt: skip
         self._after_run()
-        return status
+        return Turn(finished, status, seconds, result, reason)
 
     def _after_run(self) -> None:
         if self.after_run is None:
