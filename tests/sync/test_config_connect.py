@@ -18,8 +18,6 @@ import pytest
 from connectors.sandbox.sandbox import Sandbox, SandboxOptions
 from tests.cli_process import run_cli
 
-pytestmark = pytest.mark.xfail(strict=True, reason="config check has no --connect yet")
-
 
 @pytest.fixture
 def box() -> Iterator[Sandbox]:
@@ -60,6 +58,17 @@ def test_a_refused_hubspot_token_exits_2_naming_hubspot_and_401(
     assert code == 2, out + err
     assert "hubspot" in (out + err).lower() and "401" in out + err
     assert "pat-na1-not-a-token" not in out + err
+    text = " ".join(out.split())
+    assert "hubspot: credentials refused" in text, out
+    assert "salesforce: ok" in text, out  # one platform's refusal does not hide the other
+
+
+def test_a_host_that_cannot_be_found_exits_2_naming_it(box: Sandbox, tmp_path: Path) -> None:
+    url = "http://reengage-check.invalid"  # RFC 6761: never resolves
+    code, out, err = check(box, tmp_path, REENGAGE_HUBSPOT__BASE_URL=url)
+    assert code == 2, out + err
+    text = " ".join(out.split())
+    assert "hubspot: unreachable" in text and "reengage-check.invalid" in text, out
 
 
 def test_a_missing_scope_exits_2_naming_the_scope(box: Sandbox, tmp_path: Path) -> None:
@@ -68,12 +77,15 @@ def test_a_missing_scope_exits_2_naming_the_scope(box: Sandbox, tmp_path: Path) 
     code, out, err = check(box, tmp_path)
     assert code == 2, out + err
     assert "crm.lists" in out + err
+    assert "hubspot: permission refused" in " ".join(out.split()), out
 
 
 def test_setup_not_run_exits_1_naming_what_is_missing(box: Sandbox, tmp_path: Path) -> None:
     code, out, err = check(box, tmp_path)
     assert code == 1, out + err
-    assert "Reengage_Holdout__c" in out + err and "reengage setup" in out + err
+    text = " ".join(out.split())
+    assert "hubspot: setup incomplete" in text and "salesforce: setup incomplete" in text, out
+    assert "Reengage_" in text and "missing" in text and "reengage setup" in text, out
 
 
 def test_json_is_one_document_at_debug(box: Sandbox, tmp_path: Path) -> None:
