@@ -558,8 +558,20 @@ def _print_tree(data: dict[str, Any], indent: int = 0) -> None:
 
 
 @config_app.command("check")
-def config_check(as_json: Json = False) -> None:
-    """Load settings and rules, print the effective configuration (secrets masked) or the errors."""
+def config_check(
+    as_json: Json = False,
+    connect: Annotated[
+        bool,
+        typer.Option(
+            "--connect",
+            help="Also ask each platform (read-only): reachable, credentials accepted, "
+            "scopes/permissions, and what `reengage setup` would still create. "
+            "Exit 2 refused or unreachable, 1 setup incomplete.",
+        ),
+    ] = False,
+) -> None:
+    """Load settings and rules, print the effective configuration (secrets masked) or the errors;
+    with ``--connect``, also what each platform answers (sync/cli_connect.py)."""
     settings, rules = load_config(platforms=True)
     shown = effective_config(settings)
     summary = {
@@ -572,12 +584,21 @@ def config_check(as_json: Json = False) -> None:
             "holdout_share": rules.holdout.share,
         }
     }
+    code, checks, lines = 0, None, list[str]()
+    if connect:
+        from sync.cli_connect import connect_report
+
+        checks, lines, code = connect_report(settings, rules)
     if as_json:
-        console.print_json(json.dumps({**shown, **summary}))
-        return
+        extra = {} if checks is None else {"connect": checks, "exit_code": code}
+        console.print_json(json.dumps({**shown, **summary, **extra}))
+        raise typer.Exit(code)
     _print_tree(shown)
     _print_tree(summary)
     console.print("[green]configuration OK[/]")
+    for line in lines:
+        console.print(line, highlight=False, markup=False)
+    raise typer.Exit(code)
 
 
 def main() -> None:
