@@ -23,12 +23,21 @@ console = console_for()
 err_console = console_for(stderr=True)
 
 
-def _store_url() -> str:
+def _fail(message: str, as_json: bool, code: str) -> typer.Exit:
+    """One error: a line on stderr, and with ``--json`` the error document on stdout."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    if as_json:
+        from sync.cli_json import emit, error_document
+
+        emit(error_document(message, 2, code=code))
+    return typer.Exit(2)
+
+
+def _store_url(as_json: bool) -> str:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
-        raise typer.Exit(2) from None
+        raise _fail(str(exc), as_json, "configuration") from None
     setup_logging(settings.log_format, secrets=secret_values(settings), level="WARNING")
     return settings.store_url
 
@@ -39,24 +48,30 @@ def upgrade_cmd(
         bool,
         typer.Option("--sql", help="Print the SQL to head on stdout for a DBA; change nothing."),
     ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Migrate the store to this reengage's schema (run once per release, before serve)."""
     from sync.store.migrate import StoreError, safe_url, upgrade_sql, upgrade_store
 
-    url = _store_url()
+    url = _store_url(as_json)
+    where = safe_url(url)
     try:
         if sql:
             script = upgrade_sql(url)
+            if as_json:
+                _emit({"store": where, "sql": script})
+                return
             typer.echo(script, nl=False)
             if not script:
-                err_console.print(f"{safe_url(url)}: already at this reengage's schema")
+                err_console.print(f"{where}: already at this reengage's schema")
             return
         done = upgrade_store(url)
     except StoreError as exc:
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
-        raise typer.Exit(2) from None
-    where = safe_url(url)
-    if done.from_revision == done.to_revision:
+        raise _fail(str(exc), as_json, "store") from None
+    if as_json:
+        _emit({"store": where, "from_revision": done.from_revision, "to_revision": done.to_revision,
+               "migrated": done.from_revision != done.to_revision})  # fmt: skip
+    elif done.from_revision == done.to_revision:
         console.print(f"{where}: already at schema revision {done.to_revision}", highlight=False)
     else:
         before = done.from_revision or "none (new store)"
@@ -64,3 +79,9 @@ def upgrade_cmd(
             f"{where}: migrated from schema revision {before} to {done.to_revision}",
             highlight=False,
         )
+
+
+def _emit(doc: dict[str, object]) -> None:
+    from sync.cli_json import emit
+
+    emit(dict(doc))
