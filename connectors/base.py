@@ -287,6 +287,15 @@ class TaskRequest:
     priority: str
 
 
+@dataclass(frozen=True, slots=True)
+class TaskClose:
+    """Marks a task reengage created as completed (``reengage forget``): ``task_id`` is the
+    platform's id of the task, ``key`` the operation's idempotency key."""
+
+    key: str
+    task_id: str
+
+
 # ---------------------------------------------------------------------------- contracts
 
 
@@ -339,6 +348,8 @@ class SinkConnector(Protocol):
     def find_tasks(self, idempotency_keys: Sequence[str]) -> dict[str, str]: ...
 
     def create_tasks(self, tasks: Sequence[TaskRequest]) -> list[WriteResult]: ...
+
+    def close_tasks(self, closes: Sequence[TaskClose]) -> list[WriteResult]: ...
 
 
 @dataclass(frozen=True, slots=True)

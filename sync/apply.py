@@ -95,6 +95,8 @@ def _send(sink: SinkConnector, kind: OpKind, batch: Sequence[JournalEntry]) -> l
         return sink.remove_members([o.membership_change() for o in ops])
     if kind is OpKind.CREATE_TASK:
         return _tasks(sink, batch)
+    if kind is OpKind.CLOSE_TASK:
+        return sink.close_tasks([o.task_close() for o in ops])
     raise ValueError(f"{kind} is not sent through a connector")
 
 
