@@ -116,13 +116,22 @@ def _forgotten(conn: Connection, index_of: dict[int, int], emails: list[str | No
 def _leave_out(
     inp: PlanInput, gone: list[int], columns: dict[str, Any], records: list[Any]
 ) -> PlanInput:
-    """``inp`` with the forgotten persons' status, records and email taken away."""
+    """``inp`` with the forgotten persons' status, records and email taken away, and their
+    records out of the applied memberships (else they would be planned off the lists:
+    undoing reengage's writes is ``forget``'s own plan, run again, not a sync's)."""
     status = inp.decisions.status.copy()
     status[gone] = Status.NONE
+    refs = {r.ref for i in gone for r in records[i]}
     for i in gone:
         records[i] = ()
         columns["emails"][i] = None
-    return replace(inp, decisions=replace(inp.decisions, status=status), records=records)
+    members = {k: v - refs for k, v in inp.applied_members.items()}
+    return replace(
+        inp,
+        decisions=replace(inp.decisions, status=status),
+        records=records,
+        applied_members=members,
+    )
 
 
 def build_plan_input(conn: Connection, c: Classification, rules: Rules) -> PlanInput:
