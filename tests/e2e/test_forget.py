@@ -9,6 +9,7 @@ from the store: no row holds their email; and the next syncs plan nothing for th
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -195,3 +196,31 @@ def test_forget_erases_the_person_and_keeps_them_out(world: World) -> None:
         for rid in chosen.record_ids:
             for state in (run.seen.hubspot, run.seen.salesforce):
                 assert state.lists_of(rid) == set()
+
+
+def test_forget_command_answers_one_document(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``reengage forget EMAIL --json``: the outcome as one document, never the email."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from sync.cli import app
+
+    for key in [k for k in os.environ if k.startswith("REENGAGE_")]:
+        monkeypatch.delenv(key)
+    for key, value in world.child_environment().items():
+        monkeypatch.setenv(key, value)
+    with world.engine.connect() as conn:
+        email = conn.execute(
+            select(persons.c.email).where(persons.c.email.is_not(None)).order_by(persons.c.id)
+        ).scalars().first()  # fmt: skip
+    assert email
+    result = CliRunner().invoke(app, ["forget", str(email), "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["found"] is True and doc["failed"] == 0 and doc["exit_code"] == 0
+    assert str(email).lower() not in result.stdout.lower()
+    assert _rows_naming(world, str(email)) == []
+    nobody = CliRunner().invoke(app, ["forget", "nobody@example.invalid", "--json"])
+    assert nobody.exit_code == 0, nobody.output
+    assert json.loads(nobody.stdout)["found"] is False
