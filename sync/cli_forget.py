@@ -24,7 +24,7 @@ from connectors.base import Platform, RecordRef
 from sync.apply import apply_plan
 from sync.forget import TASK_TRIGGERS, CreatedTask, Holdings, forget_plan
 from sync.identity_rules import normalise_email
-from sync.journal import load_applied, save_plan, store_version
+from sync.journal import load_applied, pending, save_plan, store_version
 from sync.plan.model import Plan
 from sync.run import sinks_of
 from sync.store.forgotten import Found, erase, find_person, remember
@@ -33,7 +33,8 @@ from sync.store.schema import created_tasks
 
 @dataclass(frozen=True)
 class ForgetOutcome:
-    """``found``: the store held the person; ``planned`` / ``applied`` / ``failed``: writes."""
+    """``found``: the store held the person; ``planned`` / ``applied`` / ``failed``: writes
+    (``failed`` also counts writes left for a platform with no connector configured)."""
 
     found: bool
     planned: int
@@ -84,7 +85,9 @@ def forget_email(
     applied = failed = 0
     if plan_id is not None:
         stats = apply_plan(engine, plan_id, sinks, rules)
-        applied, failed = stats.total("applied"), stats.total("failed")
+        with engine.connect() as conn:  # a platform with no connector leaves its writes
+            left = len(pending(conn, plan_id))
+        applied, failed = stats.total("applied"), max(stats.total("failed"), left)
     if failed == 0 and (found.person_ids or found.records):
         with engine.begin() as conn:
             erase(conn, found, email)

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, func, select
 
+from connectors.base import Platform
 from sync.plan.model import Operation
 from sync.store.schema import (
     applied_fields,
@@ -224,3 +225,26 @@ def test_forget_command_answers_one_document(world: World, monkeypatch: pytest.M
     nobody = CliRunner().invoke(app, ["forget", "nobody@example.invalid", "--json"])
     assert nobody.exit_code == 0, nobody.output
     assert json.loads(nobody.stdout)["found"] is False
+
+
+def test_forget_keeps_the_rows_until_every_write_is_undone(world: World) -> None:
+    """With one platform's connector missing, its writes stay pending: the person's rows stay
+    (so that forget, run again, knows what is left), and the second run finishes the job."""
+    from sync.cli_forget import forget_email
+
+    am, pr = applied_memberships, platform_records
+    with world.engine.connect() as conn:
+        email, pid = conn.execute(
+            select(persons.c.email, persons.c.id)
+            .join(pr, pr.c.person_id == persons.c.id)
+            .join(am, am.c.record_id == pr.c.record_id)
+            .where(am.c.platform == "salesforce", persons.c.email.is_not(None))
+            .order_by(persons.c.id).limit(1)
+        ).one()  # fmt: skip
+    hubspot_only = {Platform.HUBSPOT: world.connectors[Platform.HUBSPOT]}
+    first = forget_email(world.engine, hubspot_only, world.rules, str(email))
+    assert first.failed > 0, first
+    assert _rows_naming(world, str(email), pid) != [], "rows erased before the writes were undone"
+    second = forget_email(world.engine, world.connectors, world.rules, str(email))
+    assert second.failed == 0 and second.applied > 0, second
+    assert _rows_naming(world, str(email), pid) == []
