@@ -349,6 +349,13 @@ class SinkConnector(Protocol):
 
     def create_tasks(self, tasks: Sequence[TaskRequest]) -> list[WriteResult]: ...
 
+
+@runtime_checkable
+class TaskCloser(Protocol):
+    """A sink that can also mark the tasks reengage created as completed (``reengage forget``).
+    Separate from :class:`SinkConnector` so that a connector without it stays a sink: its
+    ``close_task`` operations fail with a reason instead."""
+
     def close_tasks(self, closes: Sequence[TaskClose]) -> list[WriteResult]: ...
 
 

@@ -321,13 +321,16 @@ class Writer:
         return "Completed" if "Completed" in names or not names else names[0]
 
     def close_tasks(self, closes: Sequence[TaskClose]) -> list[WriteResult]:
-        """Sets the tasks' Status to a closed value (Collections PATCH, idempotent)."""
+        """Sets the tasks' Status to a closed value (Collections PATCH, idempotent; a deleted
+        task is reported skipped)."""
         if not closes:
             return []
         status = self.closed_status()
         records = [{"attributes": {"type": "Task"}, "id": c.task_id, "Status": status}
                    for c in closes]  # fmt: skip
-        return self.collections.save("PATCH", [c.key for c in closes], records)
+        # a task deleted on the platform is as good as closed
+        gone = frozenset({"ENTITY_IS_DELETED"})
+        return self.collections.save("PATCH", [c.key for c in closes], records, already=gone)
 
     # -- reading helpers ----------------------------------------------------------------------
     def _query(self, query: str, *, include_deleted: bool = False) -> Iterator[dict[str, Any]]:
