@@ -287,6 +287,15 @@ class TaskRequest:
     priority: str
 
 
+@dataclass(frozen=True, slots=True)
+class TaskClose:
+    """Marks a task reengage created as completed (``reengage forget``): ``task_id`` is the
+    platform's id of the task, ``key`` the operation's idempotency key."""
+
+    key: str
+    task_id: str
+
+
 # ---------------------------------------------------------------------------- contracts
 
 
@@ -339,6 +348,15 @@ class SinkConnector(Protocol):
     def find_tasks(self, idempotency_keys: Sequence[str]) -> dict[str, str]: ...
 
     def create_tasks(self, tasks: Sequence[TaskRequest]) -> list[WriteResult]: ...
+
+
+@runtime_checkable
+class TaskCloser(Protocol):
+    """A sink that can also mark the tasks reengage created as completed (``reengage forget``).
+    Separate from :class:`SinkConnector` so that a connector without it stays a sink: its
+    ``close_task`` operations fail with a reason instead."""
+
+    def close_tasks(self, closes: Sequence[TaskClose]) -> list[WriteResult]: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from itertools import groupby
 from sqlalchemy import Engine
 
 from config.rules import Rules
-from connectors.base import Platform, SinkConnector, WriteResult, WriteStatus
+from connectors.base import Platform, SinkConnector, TaskCloser, WriteResult, WriteStatus
 from sync.journal import JournalEntry, pending, record_outcomes, set_plan_status
 from sync.logs import short
 from sync.plan.model import OpKind
@@ -95,6 +95,11 @@ def _send(sink: SinkConnector, kind: OpKind, batch: Sequence[JournalEntry]) -> l
         return sink.remove_members([o.membership_change() for o in ops])
     if kind is OpKind.CREATE_TASK:
         return _tasks(sink, batch)
+    if kind is OpKind.CLOSE_TASK:
+        if isinstance(sink, TaskCloser):
+            return sink.close_tasks([o.task_close() for o in ops])
+        return [WriteResult(o.idempotency_key, WriteStatus.FAILED, error_code="UNSUPPORTED",
+                            message="this connector cannot close tasks") for o in ops]  # fmt: skip
     raise ValueError(f"{kind} is not sent through a connector")
 
 

@@ -533,6 +533,29 @@ def errors(
         engine.dispose()
 
 
+@app.command("forget")
+def forget_cmd(
+    email: Annotated[str, typer.Argument(help="The email of the person to forget.")],
+    as_json: Json = False,
+) -> None:
+    """Forget a person (right to erasure): off reengage's lists, campaigns and fields, their
+    reengage tasks closed, their rows deleted from the store; later syncs leave them out."""
+    from sync.cli_forget import forget_command, outcome_document, outcome_line
+
+    settings, rules = load_config(platforms=True)
+    engine = open_configured_store(settings)
+    try:
+        outcome = _run(lambda: forget_command(engine, settings, rules, email))
+        if as_json:
+            emit(outcome_document(outcome))
+        else:
+            console.print(outcome_line(outcome), highlight=False)
+        if outcome.failed:
+            raise typer.Exit(1)
+    finally:
+        engine.dispose()
+
+
 @app.command()
 def connectors() -> None:
     """List the installed connectors (built-in and third-party plug-ins)."""

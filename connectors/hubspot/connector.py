@@ -36,6 +36,7 @@ from connectors.base import (
     Platform,
     PlatformRecord,
     SetupItem,
+    TaskClose,
     TaskRequest,
     WriteResult,
 )
@@ -269,6 +270,9 @@ class HubSpotConnector:
     def create_tasks(self, tasks: Sequence[TaskRequest]) -> list[WriteResult]:
         zone = self.rules.dormancy.business_timezone
         return task_writes.create_tasks(self.client, tasks, zone)
+
+    def close_tasks(self, closes: Sequence[TaskClose]) -> list[WriteResult]:
+        return task_writes.close_tasks(self.client, closes)
 
     def close(self) -> None:
         self.client.close()

@@ -29,14 +29,16 @@ from zoneinfo import ZoneInfo
 
 from hubspot.crm.objects import (
     AssociationSpec,
+    BatchInputSimplePublicObjectBatchInput,
     BatchInputSimplePublicObjectBatchInputForCreate,
     PublicAssociationsForObject,
     PublicObjectId,
     PublicObjectSearchRequest,
+    SimplePublicObjectBatchInput,
     SimplePublicObjectBatchInputForCreate,
 )
 
-from connectors.base import RecordType, TaskRequest, WriteResult, WriteStatus
+from connectors.base import RecordType, TaskClose, TaskRequest, WriteResult, WriteStatus
 from connectors.errors import RetriableError
 from connectors.hubspot.client import HubSpotClient
 from connectors.hubspot.writes import (
@@ -47,10 +49,12 @@ from connectors.hubspot.writes import (
     isolate,
     not_a_contact,
     unique_chunks,
+    update_outcomes,
 )
 from connectors.timeparse import to_epoch_ms
 
 TASK_KEY_PROPERTY = "reengage_task_key"
+COMPLETED = "COMPLETED"  # hs_task_status of a done task (tasks guide, properties table)
 TASK_TO_CONTACT = 204
 PRIORITIES = {"HIGH": "HIGH", "NORMAL": "MEDIUM", "MEDIUM": "MEDIUM", "LOW": "LOW"}
 SEARCH_BODY_LIMIT = 3000  # characters (search guide, Limits)
@@ -217,3 +221,28 @@ def _task_results(
         else:
             out[key] = WriteResult(key, WriteStatus.FAILED, message="no answer for this task")
     return out
+
+
+def close_tasks(client: HubSpotClient, closes: Sequence[TaskClose]) -> list[WriteResult]:
+    """Marks tasks completed (``hs_task_status`` COMPLETED) through batch update, 100 per call;
+    setting a value again is idempotent, so a retried batch does no harm."""
+    results: dict[str, WriteResult] = {}
+    for chunk in unique_chunks(list(closes), BATCH_SIZE, lambda c: c.task_id):
+        results.update(isolate(chunk, lambda part: _close_chunk(client, part), lambda c: c.key))
+    return [results[c.key] for c in closes]
+
+
+def _close_chunk(client: HubSpotClient, chunk: Sequence[TaskClose]) -> dict[str, WriteResult]:
+    inputs = [
+        SimplePublicObjectBatchInput(
+            id=c.task_id, properties={"hs_task_status": COMPLETED}, object_write_trace_id=c.key
+        )
+        for c in chunk
+    ]
+    try:
+        answer = client.call(
+            "objects.batch", "update", "tasks", BatchInputSimplePublicObjectBatchInput(inputs)
+        )
+    except RetriableError as exc:
+        return {c.key: failed(c.key, exc) for c in chunk}
+    return update_outcomes(answer, [(c.key, c.task_id) for c in chunk])

@@ -142,15 +142,21 @@ def _update_chunk(client: HubSpotClient, chunk: Sequence[FieldUpdate]) -> dict[s
         )
     except RetriableError as exc:
         return {u.key: failed(u.key, exc) for u in chunk}
+    return update_outcomes(answer, [(u.key, u.record.record_id) for u in chunk])
+
+
+def update_outcomes(answer: Any, inputs: Sequence[tuple[str, str]]) -> dict[str, WriteResult]:
+    """Each (key, object id) input's outcome in a batch update's answer: the error that names
+    its key or id, applied when its id is in the results, else failed (no answer)."""
     errors = error_index(getattr(answer, "errors", None) or [])
     done = {str(r.id) for r in answer.results or []}
     out: dict[str, WriteResult] = {}
-    for u in chunk:
-        error = errors.get(u.key) or errors.get(u.record.record_id)
+    for key, object_id in inputs:
+        error = errors.get(key) or errors.get(object_id)
         if error is not None:
-            out[u.key] = error_result(u.key, error)
-        elif u.record.record_id in done:
-            out[u.key] = WriteResult(u.key, WriteStatus.APPLIED, platform_id=u.record.record_id)
+            out[key] = error_result(key, error)
+        elif object_id in done:
+            out[key] = WriteResult(key, WriteStatus.APPLIED, platform_id=object_id)
         else:
-            out[u.key] = WriteResult(u.key, WriteStatus.FAILED, message="no answer for this input")
+            out[key] = WriteResult(key, WriteStatus.FAILED, message="no answer for this input")
     return out

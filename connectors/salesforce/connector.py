@@ -29,6 +29,7 @@ from connectors.base import (
     RecordType,
     SetupItem,
     Skip,
+    TaskClose,
     TaskRequest,
     WriteResult,
 )
@@ -218,6 +219,9 @@ class SalesforceConnector:
 
     def create_tasks(self, tasks: Sequence[TaskRequest]) -> list[WriteResult]:
         return self.writer.create_tasks(tasks)
+
+    def close_tasks(self, closes: Sequence[TaskClose]) -> list[WriteResult]:
+        return self.writer.close_tasks(closes)
 
 
 def _map(

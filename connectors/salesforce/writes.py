@@ -24,11 +24,12 @@ from connectors.base import (
     FieldUpdate,
     MembershipChange,
     RecordType,
+    TaskClose,
     TaskRequest,
     WriteResult,
     WriteStatus,
 )
-from connectors.errors import RetriableError
+from connectors.errors import ConnectorError, RetriableError
 from connectors.salesforce import soql
 from connectors.salesforce.client import SalesforceClient, next_page
 from connectors.salesforce.collections import ALREADY, Collections, chunks
@@ -306,6 +307,30 @@ class Writer:
                 part = [i for i in part if tasks[i].idempotency_key not in landed]
                 if not part:
                     return
+
+    def closed_status(self) -> str:
+        """The Task status that closes a task: the org's ``TaskStatus`` value with ``IsClosed``
+        (default first), else the standard ``Completed`` where the object cannot be read."""
+        try:
+            rows = list(self._query(
+                "SELECT ApiName, IsDefault FROM TaskStatus WHERE IsClosed = true"
+            ))  # fmt: skip
+        except ConnectorError:
+            return "Completed"
+        names = [str(r["ApiName"]) for r in sorted(rows, key=lambda r: not r.get("IsDefault"))]
+        return "Completed" if "Completed" in names or not names else names[0]
+
+    def close_tasks(self, closes: Sequence[TaskClose]) -> list[WriteResult]:
+        """Sets the tasks' Status to a closed value (Collections PATCH, idempotent; a deleted
+        task is reported skipped)."""
+        if not closes:
+            return []
+        status = self.closed_status()
+        records = [{"attributes": {"type": "Task"}, "id": c.task_id, "Status": status}
+                   for c in closes]  # fmt: skip
+        # a task deleted on the platform is as good as closed
+        gone = frozenset({"ENTITY_IS_DELETED"})
+        return self.collections.save("PATCH", [c.key for c in closes], records, already=gone)
 
     # -- reading helpers ----------------------------------------------------------------------
     def _query(self, query: str, *, include_deleted: bool = False) -> Iterator[dict[str, Any]]:

@@ -33,6 +33,7 @@ from connectors.base import (
     Platform,
     RecordRef,
     RecordType,
+    TaskClose,
     TaskRequest,
 )
 
@@ -47,6 +48,7 @@ class OpKind(enum.StrEnum):
     REMOVE_MEMBER = "remove_member"
     ADD_MEMBER = "add_member"
     CREATE_TASK = "create_task"
+    CLOSE_TASK = "close_task"  # only ``reengage forget`` plans it (sync/forget.py)
     SEND_ALERT = "send_alert"
 
 
@@ -184,6 +186,11 @@ class Operation:
             due=date.fromisoformat(p["due"]),
             priority=p["priority"],
         )
+
+    def task_close(self) -> TaskClose:
+        """The connector request of a ``close_task`` operation (``payload["task_id"]``)."""
+        self._expect(OpKind.CLOSE_TASK)
+        return TaskClose(self.idempotency_key, str(self.payload["task_id"]))
 
     def applied_values(self) -> dict[str, str | None]:
         """What to store as last applied for the record of an ``update_fields`` operation."""

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Table, and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from connectors.base import Activity, Cursor, Deal, Owner, PlatformRecord, Skip
+from sync.store.forgotten import forgotten_filter
 from sync.store.schema import (
     activities,
     applied_fields,
@@ -112,11 +113,15 @@ def save_records(conn: Connection, records: Iterable[PlatformRecord]) -> int:
 
     A record read again with nothing reengage stores changed but its modification
     stamp is left as stored (see :func:`changed_rows`); returns how many were read.
+    Records whose email was forgotten (``reengage forget``) are read but not stored.
     """
     n = 0
+    is_forgotten = forgotten_filter(conn)
     for chunk in _chunks(record_row(r) for r in records):
-        _upsert(conn, platform_records, changed_rows(conn, chunk), ["record_type", "record_id"])
         n += len(chunk)
+        if is_forgotten is not None:  # reengage forget: read, never kept
+            chunk = [row for row in chunk if not is_forgotten(row["email"])]
+        _upsert(conn, platform_records, changed_rows(conn, chunk), ["record_type", "record_id"])
     return n
 
 

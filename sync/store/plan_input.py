@@ -7,11 +7,16 @@ the reactivation / hand-off triggers from
 the engine input the classification ran on. Records that cannot be written
 are left out: deleted ones, merged-away placeholders, and converted leads
 (Salesforce makes a converted lead read-only; its contact carries the person).
+Persons erased by ``reengage forget`` whose records a later read brought back (their
+email, or a record's, hashes to a forgotten one) get no status, no records and no
+email here, so the planner makes nothing for them (:mod:`sync.store.forgotten`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,9 +27,11 @@ from sqlalchemy import Connection, and_, select
 from config.rules import Rules
 from connectors.base import Platform, RecordRef, RecordType
 from sync.decide import Classification
+from sync.engine.codes import Status
 from sync.journal import load_applied
 from sync.plan.inputs import PersonRecord, PlanInput
 from sync.plan.triggers import triggers_from_input
+from sync.store.forgotten import forgotten_filter
 from sync.store.persons import former_keys
 from sync.store.schema import operations, owners, persons, platform_records
 
@@ -94,6 +101,39 @@ def tasks_today(conn: Connection, as_of: datetime, zone: str) -> dict[tuple[Plat
     return dict(counts)
 
 
+def _forgotten(conn: Connection, index_of: dict[int, int], emails: list[str | None]) -> list[int]:
+    """Indexes of persons whose email, or any of whose records' email, was forgotten."""
+    is_forgotten: Callable[[str | None], bool] | None = forgotten_filter(conn)
+    if is_forgotten is None:
+        return []
+    hit = {i for i, email in enumerate(emails) if is_forgotten(email)}
+    r = platform_records
+    rows = conn.execute(select(r.c.person_id, r.c.email).where(r.c.person_id.is_not(None)))
+    hit.update(index_of[pid] for pid, email in rows if pid in index_of and is_forgotten(email))
+    return sorted(hit)
+
+
+def _leave_out(
+    inp: PlanInput, gone: list[int], columns: dict[str, Any], records: list[Any]
+) -> PlanInput:
+    """``inp`` with the forgotten persons' status, records and email taken away, and their
+    records out of the applied memberships (else they would be planned off the lists:
+    undoing reengage's writes is ``forget``'s own plan, run again, not a sync's)."""
+    status = inp.decisions.status.copy()
+    status[gone] = Status.NONE
+    refs = {r.ref for i in gone for r in records[i]}
+    for i in gone:
+        records[i] = ()
+        columns["emails"][i] = None
+    members = {k: v - refs for k, v in inp.applied_members.items()}
+    return replace(
+        inp,
+        decisions=replace(inp.decisions, status=status),
+        records=records,
+        applied_members=members,
+    )
+
+
 def build_plan_input(conn: Connection, c: Classification, rules: Rules) -> PlanInput:
     """The planner's input for classification ``c`` (same transaction as the plan's save)."""
     ids = [int(i) for i in c.snapshot.person_ids]
@@ -101,13 +141,15 @@ def build_plan_input(conn: Connection, c: Classification, rules: Rules) -> PlanI
     applied = load_applied(conn)
     reactivation, handoff = triggers_from_input(c.snapshot.input, c.decisions, rules)
     as_of = c.decisions.as_of
-    return PlanInput(
+    columns = _person_columns(conn, ids)
+    records = _records(conn, index_of, len(ids))
+    inp = PlanInput(
         as_of=as_of,
         decisions=c.decisions,
         person_keys=c.snapshot.person_keys,
         person_ids=c.snapshot.person_ids,
         details=c.snapshot.input.details,
-        records=_records(conn, index_of, len(ids)),
+        records=records,
         holdout=c.holdout,
         reactivation=reactivation,
         handoff=handoff,
@@ -117,5 +159,7 @@ def build_plan_input(conn: Connection, c: Classification, rules: Rules) -> PlanI
         created=applied.created | applied.parked,
         former_keys=former_keys(conn),
         tasks_today=tasks_today(conn, as_of, rules.dormancy.business_timezone),
-        **_person_columns(conn, ids),
+        **columns,
     )
+    gone = _forgotten(conn, index_of, columns["emails"])
+    return _leave_out(inp, gone, columns, records) if gone else inp

@@ -12,7 +12,10 @@ Four families:
   ``episodes``, ``transitions``, ``segment_memberships`` (entered / left, for the
   KPIs) and ``holdout``;
 * **write-back**: ``plans``, ``operations`` (the journal), ``applied_fields``,
-  ``applied_memberships``, ``created_tasks``, plus ``runs`` and ``locks``.
+  ``applied_memberships``, ``created_tasks``, plus ``runs`` and ``locks``;
+
+and ``forgotten``: salted hashes of the emails of persons erased by ``reengage forget``
+(the salt, made once per store, in ``forget_salt``), never the emails themselves.
 
 Instants that the engine reads in bulk (activity and deal times) are stored as
 epoch milliseconds in BIGINT columns (``*_ms``): they read as plain integer
@@ -389,4 +392,19 @@ locks = Table(
     Column("holder", String(200), nullable=False),
     Column("acquired_at", UtcDateTime(), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+forgotten = Table(
+    "forgotten",
+    metadata,
+    Column("email_hash", String(64), primary_key=True),  # sha256(salt + normalised email)
+    Column("forgotten_at", UtcDateTime(), nullable=False),
+)
+
+forget_salt = Table(
+    "forget_salt",
+    metadata,
+    Column("id", Integer, primary_key=True),  # always 1: one salt per store
+    Column("salt", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
