@@ -55,6 +55,8 @@ def encodings(secret: str) -> dict[str, str]:
     return {
         "raw": secret,
         "url-encoded": quote(secret, safe=""),
+        "url-encoded, / kept": quote(secret),
+        "url-encoded, + kept (SQLAlchemy URLs)": quote(secret, safe="+"),
         "form-encoded": quote_plus(secret),
         "base64": base64.b64encode(secret.encode()).decode(),
         "base64url": base64.urlsafe_b64encode(secret.encode()).decode().rstrip("="),

@@ -5,8 +5,8 @@ the operator's commands as subprocesses at DEBUG, in text and again in JSON log
 format, then once with a wrong secret (the exception path). Every canary secret, in
 every obvious spelling (raw, URL-encoded, base64, ``user:secret`` base64, JSON-escaped),
 is searched for in stdout, stderr and every file under the data folder (the SQLite
-store's bytes, reports, plans). The store is SQLite: the PostgreSQL fixture has no
-password to leak.
+store's bytes, reports, plans). The store is SQLite here; the database password is
+:mod:`tests.security.test_database_canary`'s.
 """
 
 from __future__ import annotations
