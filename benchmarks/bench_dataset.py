@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 import time
 
-from connectors.sandbox.dataset import DEFAULT_NOW, build_world, render
+from sandbox.dataset import DEFAULT_NOW, build_world, render
 
 
 def main() -> None:

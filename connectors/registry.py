@@ -27,6 +27,10 @@ class ConnectorInfo:
     # -> a connector implementing SourceConnector and SinkConnector (None for a connector that
     # only lists itself); ``clock`` (() -> aware datetime) replaces the real clock when given
     factory: Callable[..., Any] | None = None
+    # id_forms(typed) -> every stored form of a record id an operator typed (copied from a
+    # page, a report or an export), empty when it is not one of this platform's ids;
+    # None: ids are stored exactly as typed
+    id_forms: Callable[[str], frozenset[str]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,11 +52,16 @@ def load_sandbox(name: str = "builtin") -> Callable[..., Any]:
     that point reengage at it), ``hubspot`` and ``salesforce``.
 
     Raises:
-        LookupError: no sandbox of that name is installed.
+        LookupError: no sandbox of that name is installed, or its extra is not.
     """
     for ep in entry_points(group=SANDBOX_ENTRY_POINT_GROUP):
         if ep.name == name:
-            factory: Callable[..., Any] = ep.load()
+            try:
+                factory: Callable[..., Any] = ep.load()
+            except ImportError as exc:  # the server stack is an extra, not a dependency
+                raise LookupError(
+                    f"the sandbox needs its extra: pip install 'reengage[sandbox]' ({exc})"
+                ) from None
             return factory
     raise LookupError(
         f"no sandbox named {name!r} is installed (entry-point group {SANDBOX_ENTRY_POINT_GROUP})"

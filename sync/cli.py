@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from config.rules import Rules, RulesError, load_rules
@@ -91,7 +92,7 @@ def fail(
     ``extra`` (what the command did before failing), ``error`` (``message``, ``kind``
     as its machine word, ``platform``) and ``exit_code``.
     """
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     if json_requested():
         emit({**(extra or {}), **error_document(message, code, code=kind, platform=platform)})
     return typer.Exit(code)
@@ -409,6 +410,8 @@ def demo(
         )  # fmt: skip
     except StoreError as exc:
         raise fail(str(exc), kind="store") from None
+    except LookupError as exc:  # no sandbox installed
+        raise fail(str(exc), kind="configuration") from None
     print_demo_summary(result)
 
 

@@ -14,6 +14,7 @@ import time
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.panel import Panel
 
 from connectors.base import load_sandbox
@@ -52,8 +53,13 @@ def serve(
     started = time.monotonic()
     # a sandbox plugin without stranger mode is only asked for it when one is wanted
     extra = {} if stranger is None else {"stranger": stranger}
+    try:
+        factory = load_sandbox()
+    except LookupError as exc:
+        console_for(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(2) from None
     with console.status(f"generating {persons:,} persons and starting the emulators..."):
-        box = load_sandbox()(persons=persons, seed=seed, **extra).start()
+        box = factory(persons=persons, seed=seed, **extra).start()
     try:
         took = time.monotonic() - started
         console.print(Panel(_describe(box), title=f"reengage sandbox (ready in {took:.1f}s)"))

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from connectors.base import ConnectorInfo
+from connectors.salesforce.ids import id_forms
 
 
 def factory(settings: Any, rules: Any, *, clock: Callable[[], datetime] | None = None) -> Any:
@@ -31,4 +32,5 @@ SALESFORCE = ConnectorInfo(
     platform="salesforce",
     description="Salesforce REST, Bulk API 2.0 and sObject Collections through simple-salesforce",
     factory=factory,
+    id_forms=id_forms,
 )

@@ -1,7 +1,7 @@
 """The end-to-end suite on stranger worlds: ``REENGAGE_TEST_STRANGER=seed1,seed2,...``.
 
 With the variable set, every end-to-end module runs once per seed, each time on a
-world opened in stranger mode (:mod:`connectors.sandbox.stranger`: other ids, key and
+world opened in stranger mode (:mod:`sandbox.stranger`: other ids, key and
 row order, page sizes). Without it, the suite runs on today's world, unchanged.
 """
 

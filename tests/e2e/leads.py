@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from connectors.sandbox.salesforce.writes import Writer
-from connectors.sandbox.sandbox import Sandbox
+from sandbox.salesforce.writes import Writer
+from sandbox.sandbox import Sandbox
 
 
 def new_lead(box: Sandbox, email: str, last_name: str = "Later") -> str:

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from config.rules import Rules
-from connectors.sandbox.sandbox import Sandbox
+from sandbox.sandbox import Sandbox
 
 HUBSPOT_TASK_KEY = "reengage_task_key"
 HUBSPOT_HANDOFF = "hs_lead_status"

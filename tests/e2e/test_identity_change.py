@@ -31,8 +31,8 @@ from pydantic import SecretStr
 from sqlalchemy import Engine, select
 
 from config.settings import AlertSettings
-from connectors.sandbox.salesforce.writes import Writer
-from connectors.sandbox.sandbox import Sandbox
+from sandbox.salesforce.writes import Writer
+from sandbox.sandbox import Sandbox
 from sync.alerts import make_alert_sender
 from sync.alerts.sender import WebhookAlertSender
 from sync.plan import OpKind

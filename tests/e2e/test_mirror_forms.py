@@ -21,12 +21,12 @@ from sqlalchemy import and_, select
 
 from config.rules import load_rules
 from connectors.base import ActivityKind, Platform, RecordType
-from connectors.sandbox import sandbox as sandbox_module
-from connectors.sandbox.dataset import DEFAULT_NOW, Knobs, build_world, render
-from connectors.sandbox.dataset import World as GeneratedWorld
-from connectors.sandbox.dataset.ids import sf_ids
-from connectors.sandbox.dataset.render_salesforce_activity import mirrored
-from connectors.sandbox.seed import SandboxDataset
+from sandbox import sandbox as sandbox_module
+from sandbox.dataset import DEFAULT_NOW, Knobs, build_world, render
+from sandbox.dataset import World as GeneratedWorld
+from sandbox.dataset.ids import sf_ids
+from sandbox.dataset.render_salesforce_activity import mirrored
+from sandbox.seed import SandboxDataset
 from sync.store.schema import activities, persons, platform_records
 from tests.e2e.runs import SyncRun, sync_once
 from tests.e2e.world import World, open_world

@@ -28,7 +28,7 @@ from sqlalchemy import select
 
 from config.rules import load_rules
 from connectors.base import Platform
-from connectors.sandbox.requestlog import LoggedRequest, request_log
+from sandbox.requestlog import LoggedRequest, request_log
 from sync.pull import PullStats
 from sync.run import RunResult, build_connectors, close_all, run_cycle
 from sync.store.schema import applied_fields, platform_records

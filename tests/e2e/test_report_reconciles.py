@@ -22,7 +22,7 @@ import sync.cli_demo as cli_demo
 from config.rules import Rules, load_rules
 from config.settings import Settings
 from connectors.base import load_sandbox
-from connectors.sandbox.sandbox import Sandbox
+from sandbox.sandbox import Sandbox
 from sync.report import Report, build_report
 from sync.store.migrate import open_store
 from sync.store.schema import (

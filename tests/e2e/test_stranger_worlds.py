@@ -1,6 +1,6 @@
 """The write-back state tests on three stranger worlds, small enough for every CI run.
 
-Each world (:mod:`connectors.sandbox.stranger`) has other ids, owners and users, other
+Each world (:mod:`sandbox.stranger`) has other ids, owners and users, other
 key and row order and shorter pages than the world the suite was written on; reengage
 must leave exactly what SPEC §4 calls for all the same, and plan nothing on an
 unchanged second run; and its decisions, person by person, are those reengage makes on

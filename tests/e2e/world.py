@@ -5,7 +5,7 @@ seeded with one generated dataset, a fresh SQLite store, settings built from
 the sandbox's ``REENGAGE_*`` variables exactly as ``reengage demo`` builds them,
 the connectors from their registered factories, and ``setup`` already done.
 
-Stranger mode (:mod:`connectors.sandbox.stranger`): ``open_world(stranger=SEED)``
+Stranger mode (:mod:`sandbox.stranger`): ``open_world(stranger=SEED)``
 opens a world shaped differently (ids, key and row order, page sizes); without the
 argument, the seed set by :func:`use_stranger` (the ``REENGAGE_TEST_STRANGER``
 variable, through ``tests/e2e/conftest.py``) or today's world.
@@ -29,8 +29,8 @@ from sqlalchemy import Engine
 from config.rules import Rules, load_rules
 from config.settings import Settings
 from connectors.base import Platform
-from connectors.sandbox.sandbox import Sandbox, SandboxOptions
-from connectors.sandbox.seed import SandboxDataset
+from sandbox.sandbox import Sandbox, SandboxOptions
+from sandbox.seed import SandboxDataset
 from sync.cli_demo import DEMO_BUDGET_SHARE, DEMO_TEN_SECOND_LIMIT, DEMO_TIER, demo_settings
 from sync.run import build_connectors, close_all, setup_all
 from sync.store.migrate import open_store

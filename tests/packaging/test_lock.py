@@ -3,7 +3,9 @@
 pyproject.toml says what reengage needs; requirements.lock (pip constraints that
 ``make install`` uses) says which exact version of each. A package imported but not
 declared installs by accident (as another's dependency) until it does not; a
-declared one missing from the lock installs whatever is newest that day.
+declared one missing from the lock installs whatever is newest that day. The product
+(``sync``, ``config``, ``connectors``) may import only its run-time dependencies; the
+emulators (``sandbox``) their extra too, which a production install leaves out.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-OURS = {"sync", "config", "connectors", "tests", "benchmarks"}
+OURS = {"sync", "config", "connectors", "sandbox", "tests", "benchmarks"}
+SERVER_STACK = {"starlette", "uvicorn", "trustme", "faker"}
 
 
 def _name(requirement: str) -> str:
@@ -26,11 +29,14 @@ def _name(requirement: str) -> str:
     return re.sub(r"[-_.]+", "-", match.group(1)).lower()
 
 
-def _declared() -> tuple[set[str], set[str]]:
+def _declared() -> tuple[set[str], set[str], set[str]]:
+    """The run-time dependencies, the ``test`` extra and the ``sandbox`` extra."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     runtime = {_name(r) for r in project["dependencies"]}
-    test = {_name(r) for r in project["optional-dependencies"]["test"]}
-    return runtime, test
+    extras = project["optional-dependencies"]
+    test = {_name(r) for r in extras["test"]} - {"reengage"}
+    sandbox = {_name(r) for r in extras["sandbox"]}
+    return runtime, test, sandbox
 
 
 def _locked() -> dict[str, str]:
@@ -57,20 +63,21 @@ def _imports(folder: str) -> set[str]:
 
 
 def test_every_declared_distribution_is_pinned_in_the_lock() -> None:
-    runtime, test = _declared()
+    runtime, test, sandbox = _declared()
     pins = _locked()
-    assert sorted((runtime | test) - set(pins)) == []
+    assert sorted((runtime | test | sandbox) - set(pins)) == []
 
 
 def test_every_imported_package_is_declared() -> None:
-    runtime, test = _declared()
+    runtime, test, sandbox = _declared()
     owners = packages_distributions()
     for folder, allowed in (
         ("sync", runtime),
         ("config", runtime),
         ("connectors", runtime),
-        ("tests", runtime | test),
-        ("benchmarks", runtime | test),
+        ("sandbox", runtime | sandbox),
+        ("tests", runtime | test | sandbox),
+        ("benchmarks", runtime | test | sandbox),
     ):
         undeclared = {
             module: owners.get(module)
@@ -78,3 +85,9 @@ def test_every_imported_package_is_declared() -> None:
             if not {_name(d) for d in owners.get(module, [module])} & allowed
         }
         assert undeclared == {}, f"{folder} imports packages pyproject.toml does not declare"
+
+
+def test_the_server_stack_is_an_extra_not_a_run_time_dependency() -> None:
+    runtime, _, sandbox = _declared()
+    assert sandbox >= SERVER_STACK
+    assert not SERVER_STACK & runtime

@@ -21,8 +21,8 @@ from urllib.parse import quote, quote_plus
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from connectors.sandbox.salesforce.state import Credentials, Session
-from connectors.sandbox.sandbox import Sandbox, SandboxOptions
+from sandbox.salesforce.state import Credentials, Session
+from sandbox.sandbox import Sandbox, SandboxOptions
 
 HUBSPOT_TOKEN = "pat-na1-HSCANARY+tok/3f9a=e1"
 SESSION_ID = "00DCANARY000001!SESSIONcanary+AQ/x9="

@@ -18,7 +18,7 @@ import pytest
 
 from config.rules import load_rules
 from config.settings import Settings
-from connectors.sandbox.sandbox import Sandbox
+from sandbox.sandbox import Sandbox
 from sync.metrics import Metrics, count_persons
 from sync.serve import sync_cycle
 from sync.store.migrate import open_store

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.sandbox.sandbox import Sandbox, SandboxOptions
+from sandbox.sandbox import Sandbox, SandboxOptions
 from sync.journal import save_plan, store_version
 from sync.store.migrate import open_store
 from tests.cli_process import run_cli

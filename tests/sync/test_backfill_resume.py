@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from connectors.base import load_sandbox
-from connectors.sandbox.sandbox import Sandbox
+from sandbox.sandbox import Sandbox
 
 TABLES = {
     "platform_records": "record_type, record_id, email, deleted",

@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from connectors.base import Platform, PlatformRecord, RecordRef, RecordType
-from connectors.sandbox.salesforce.ids import checksum
+from sandbox.salesforce.ids import checksum
 from sync.cli import app
 from sync.cli_explain import people
 from sync.plan.model import Operation, OpKind, Plan

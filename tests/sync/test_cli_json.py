@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from connectors.sandbox.sandbox import Sandbox, SandboxOptions
+from sandbox.sandbox import Sandbox, SandboxOptions
 from tests.cli_process import run_cli
 
 # numba's cache outlives the module's folder (it is keyed on the source files), so that

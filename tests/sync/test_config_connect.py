@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.sandbox.sandbox import Sandbox, SandboxOptions
+from sandbox.sandbox import Sandbox, SandboxOptions
 from tests.cli_process import run_cli
 
 

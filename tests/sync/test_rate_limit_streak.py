@@ -24,8 +24,8 @@ from config.settings import HubSpotSettings, HubSpotTier
 from connectors.base import Platform, StopRun
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.retry import RetryPolicy
-from connectors.sandbox.dataset import DEFAULT_NOW
-from connectors.sandbox.hubspot import HubSpotEmulator
+from sandbox.dataset import DEFAULT_NOW
+from sandbox.hubspot import HubSpotEmulator
 from sync.run import exit_code, run_cycle
 from sync.store.migrate import open_store
 from sync.store.schema import activities, cursors, deals, platform_records, runs

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.sandbox.sandbox import Sandbox, SandboxOptions
+from sandbox.sandbox import Sandbox, SandboxOptions
 from tests.cli_process import run_cli
 
 # a small world on the API add-on tier: the test waits for no rate window

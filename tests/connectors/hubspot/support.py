@@ -16,9 +16,9 @@ from config.settings import HubSpotSettings, HubSpotTier
 from connectors.base import Cursor, Page
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.retry import RetryPolicy
-from connectors.sandbox.dataset import Knobs, generate
-from connectors.sandbox.hubspot import HubSpotEmulator
-from connectors.sandbox.seed import SandboxDataset
+from sandbox.dataset import Knobs, generate
+from sandbox.hubspot import HubSpotEmulator
+from sandbox.seed import SandboxDataset
 
 T = TypeVar("T")
 PERSONS = 1000

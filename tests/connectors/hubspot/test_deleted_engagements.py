@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from config.rules import Rules
 from connectors.hubspot.mapping import contact_ref
-from connectors.sandbox.hubspot import HubSpotEmulator
-from connectors.sandbox.hubspot.wire import iso
-from connectors.sandbox.seed import HubSpotObject
+from sandbox.hubspot import HubSpotEmulator
+from sandbox.hubspot.wire import iso
+from sandbox.seed import HubSpotObject
 from sync.pull import pull
 from sync.store.migrate import open_store
 from sync.store.persons import last_activity

@@ -19,8 +19,8 @@ from connectors.base import (
     WriteStatus,
 )
 from connectors.hubspot.mapping import contact_ref
-from connectors.sandbox.hubspot import HubSpotEmulator
-from connectors.sandbox.seed import HubSpotObject
+from sandbox.hubspot import HubSpotEmulator
+from sandbox.seed import HubSpotObject
 
 from .support import connect, dataset, drain, read_everything, start_emulator
 

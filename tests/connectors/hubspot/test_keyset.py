@@ -11,9 +11,9 @@ import pytest
 from config.rules import Rules
 from connectors.base import Cursor
 from connectors.hubspot.connector import HubSpotConnector
-from connectors.sandbox.hubspot import HubSpotEmulator
-from connectors.sandbox.hubspot.wire import iso, to_ms
-from connectors.sandbox.seed import HubSpotObject
+from sandbox.hubspot import HubSpotEmulator
+from sandbox.hubspot.wire import iso, to_ms
+from sandbox.seed import HubSpotObject
 
 from .support import Drained, connect, drain
 

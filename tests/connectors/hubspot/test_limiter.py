@@ -15,8 +15,8 @@ import pytest
 from config.rules import Rules
 from config.settings import HubSpotTier
 from connectors.errors import RetriableError
-from connectors.sandbox.hubspot import HubSpotEmulator
-from connectors.sandbox.hubspot.limits import RateLimiter
+from sandbox.hubspot import HubSpotEmulator
+from sandbox.hubspot.limits import RateLimiter
 
 from .support import connect, dataset, read_everything
 

@@ -12,9 +12,9 @@ import pytest
 from config.rules import Rules
 from connectors.base import Activity, Cursor, PlatformRecord
 from connectors.errors import AuthError, BudgetExhausted
-from connectors.sandbox.dataset import DEFAULT_NOW
-from connectors.sandbox.hubspot import HubSpotEmulator
-from connectors.sandbox.seed import SandboxDataset
+from sandbox.dataset import DEFAULT_NOW
+from sandbox.hubspot import HubSpotEmulator
+from sandbox.seed import SandboxDataset
 
 from .support import Drained, connect, dataset, drain, read_everything, start_emulator
 

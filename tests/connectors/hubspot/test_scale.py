@@ -16,7 +16,7 @@ from config.rules import Rules
 from config.settings import HubSpotTier
 from connectors.base import FieldUpdate, WriteStatus
 from connectors.hubspot.mapping import contact_ref
-from connectors.sandbox.dataset import generate
+from sandbox.dataset import generate
 
 from .support import connect, drain, read_everything, start_emulator
 

@@ -16,7 +16,7 @@ from config.rules import Rules
 from connectors.base import WriteStatus
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.hubspot.tasks import SEARCH_BODY_LIMIT, key_chunks, search_body_length
-from connectors.sandbox.hubspot import HubSpotEmulator
+from sandbox.hubspot import HubSpotEmulator
 from sync.plan.model import stable_key
 
 from .support import connect, dataset, start_emulator

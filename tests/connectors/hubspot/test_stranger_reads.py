@@ -1,4 +1,4 @@
-"""The HubSpot connector's reads on a stranger portal (:mod:`connectors.sandbox.stranger`).
+"""The HubSpot connector's reads on a stranger portal (:mod:`sandbox.stranger`).
 
 Other ids (9 to 12 digits, each type its own range and step), other owner and user
 ids, pages shorter than asked while ``paging.next`` leads on (object lists, events,
@@ -13,9 +13,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from connectors.sandbox.hubspot import HubSpotEmulator
-from connectors.sandbox.seed import SandboxDataset
-from connectors.sandbox.stranger import Stranger
+from sandbox.hubspot import HubSpotEmulator
+from sandbox.seed import SandboxDataset
+from sandbox.stranger import Stranger
 
 from .support import dataset, start_emulator
 from .test_reads import (  # noqa: F401 (the tests run here, on the stranger portal)

@@ -17,9 +17,9 @@ from connectors.hubspot import HUBSPOT
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.hubspot.email_events import read_email_events
 from connectors.retry import RetryPolicy
-from connectors.sandbox.hubspot import HubSpotEmulator
-from connectors.sandbox.hubspot.app import build_app
-from connectors.sandbox.server import ServedApp, Tls, make_tls
+from sandbox.hubspot import HubSpotEmulator
+from sandbox.hubspot.app import build_app
+from sandbox.server import ServedApp, Tls, make_tls
 
 from .support import dataset
 

@@ -24,9 +24,9 @@ from connectors.errors import RetriableError
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.hubspot.mapping import contact_ref
 from connectors.hubspot.tasks import TASK_KEY_PROPERTY
-from connectors.sandbox.hubspot import HubSpotEmulator
-from connectors.sandbox.hubspot.catalog import PropertySpec
-from connectors.sandbox.hubspot.state import ListDef, PropertyDef
+from sandbox.hubspot import HubSpotEmulator
+from sandbox.hubspot.catalog import PropertySpec
+from sandbox.hubspot.state import ListDef, PropertyDef
 
 from .support import connect, dataset, start_emulator
 

@@ -20,10 +20,10 @@ from connectors.retry import RetryPolicy
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.connector import SalesforceConnector
 from connectors.salesforce.reader import ReadOptions
-from connectors.sandbox.dataset import generate
-from connectors.sandbox.faults import Faults
-from connectors.sandbox.salesforce import SalesforceEmulator
-from connectors.sandbox.seed import SandboxDataset
+from sandbox.dataset import generate
+from sandbox.faults import Faults
+from sandbox.salesforce import SalesforceEmulator
+from sandbox.seed import SandboxDataset
 
 PERSONS = 1500
 

@@ -22,7 +22,7 @@ from connectors.errors import (
 )
 from connectors.salesforce.auth import Authenticator, jwt_audience
 from connectors.salesforce.client import PinnedSession, SalesforceClient, translate
-from connectors.sandbox.salesforce import SalesforceEmulator
+from sandbox.salesforce import SalesforceEmulator
 
 from .conftest import MakeConnector
 

@@ -19,8 +19,8 @@ from config.rules import SalesforceSources
 from connectors.base import TaskRequest, WriteStatus
 from connectors.salesforce import mapping
 from connectors.salesforce.connector import SalesforceConnector
-from connectors.sandbox.salesforce import SalesforceEmulator
 from connectors.timeparse import TimestampError
+from sandbox.salesforce import SalesforceEmulator
 
 from .test_writes import people, ready  # noqa: F401  (ready is a fixture)
 

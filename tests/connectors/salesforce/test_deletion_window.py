@@ -13,7 +13,7 @@ from connectors.errors import RecordError
 from connectors.salesforce.deletions import ask_window, next_since, read_deleted
 from connectors.salesforce.increments import StreamState
 from connectors.salesforce.streams import LEADS
-from connectors.sandbox.salesforce import SalesforceEmulator
+from sandbox.salesforce import SalesforceEmulator
 
 from .conftest import Clock, MakeConnector
 from .test_reads import Cursors, drain, follow

@@ -11,8 +11,8 @@ import pytest
 from connectors.base import Cursor, Page, WriteStatus
 from connectors.errors import BudgetExhausted
 from connectors.salesforce.connector import SalesforceConnector
-from connectors.sandbox.faults import Faults
-from connectors.sandbox.salesforce import SalesforceEmulator
+from sandbox.faults import Faults
+from sandbox.salesforce import SalesforceEmulator
 
 from .conftest import MakeConnector
 from .test_writes import FieldUpdate, people, tasks

@@ -9,7 +9,7 @@ from typing import Any
 
 from connectors.base import Cursor, Page, RecordType
 from connectors.salesforce.connector import SalesforceConnector
-from connectors.sandbox.salesforce import SalesforceEmulator
+from sandbox.salesforce import SalesforceEmulator
 
 from .conftest import Clock, MakeConnector
 

@@ -13,8 +13,8 @@ from connectors.base import Cursor, Page
 from connectors.errors import ConfigurationError
 from connectors.salesforce.increments import StreamState
 from connectors.salesforce.reader import deletions_due
-from connectors.sandbox.requestlog import request_log
-from connectors.sandbox.salesforce import SalesforceEmulator
+from sandbox.requestlog import request_log
+from sandbox.salesforce import SalesforceEmulator
 from tests.connectors.salesforce.conftest import MakeConnector
 
 NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)

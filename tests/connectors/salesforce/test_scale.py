@@ -17,8 +17,8 @@ from connectors.retry import RetryPolicy
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.connector import SalesforceConnector
 from connectors.salesforce.reader import ReadOptions
-from connectors.sandbox.dataset import generate
-from connectors.sandbox.salesforce import SalesforceEmulator
+from sandbox.dataset import generate
+from sandbox.salesforce import SalesforceEmulator
 
 from .conftest import Clock, settings_for
 from .test_faults import check_complete, read_all

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from connectors.sandbox.salesforce import SalesforceEmulator
+from sandbox.salesforce import SalesforceEmulator
 
 from .conftest import MakeConnector
 

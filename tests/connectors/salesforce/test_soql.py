@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from connectors.errors import ConfigurationError
 from connectors.salesforce import soql
-from connectors.sandbox.salesforce.soql_parser import BoolOp, Compare, InList, parse
+from sandbox.salesforce.soql_parser import BoolOp, Compare, InList, parse
 
 HOSTILE = [
     "' OR Name != '",

@@ -1,4 +1,4 @@
-"""The Salesforce connector's reads on a stranger org (:mod:`connectors.sandbox.stranger`).
+"""The Salesforce connector's reads on a stranger org (:mod:`sandbox.stranger`).
 
 Other ids (another pod, mixed-case sequences, case-safe suffixes that differ id by id),
 query batches from 100 to 2000 rows whatever ``batchSize`` asks, Bulk 2.0 result sets
@@ -14,11 +14,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from connectors.sandbox.dataset import generate
-from connectors.sandbox.faults import Faults
-from connectors.sandbox.salesforce import SalesforceEmulator
-from connectors.sandbox.seed import SandboxDataset
-from connectors.sandbox.stranger import Stranger
+from sandbox.dataset import generate
+from sandbox.faults import Faults
+from sandbox.salesforce import SalesforceEmulator
+from sandbox.seed import SandboxDataset
+from sandbox.stranger import Stranger
 
 from .conftest import PERSONS, Clock
 from .test_reads import (  # noqa: F401 (the tests run here, on the stranger org)

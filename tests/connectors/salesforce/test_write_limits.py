@@ -11,7 +11,7 @@ from __future__ import annotations
 from connectors.base import FieldUpdate, RecordType, WriteStatus
 from connectors.salesforce.collections import grouped_calls
 from connectors.salesforce.connector import SalesforceConnector
-from connectors.sandbox.salesforce import SalesforceEmulator
+from sandbox.salesforce import SalesforceEmulator
 
 from .test_writes import people, ready  # noqa: F401  (ready is a fixture)
 

@@ -18,8 +18,8 @@ from connectors.base import (
     WriteStatus,
 )
 from connectors.salesforce.connector import SalesforceConnector
-from connectors.sandbox.salesforce import SalesforceEmulator
-from connectors.sandbox.salesforce.soql_parser import BoolOp, InList, parse
+from sandbox.salesforce import SalesforceEmulator
+from sandbox.salesforce.soql_parser import BoolOp, InList, parse
 
 from .conftest import MakeConnector
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from connectors.sandbox.sandbox import Sandbox, SandboxOptions
+from sandbox.sandbox import Sandbox, SandboxOptions
 from sync.store.migrate import open_store
 from sync.store.schema import locks
 

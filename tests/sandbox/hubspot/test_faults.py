@@ -1,0 +1,52 @@
+"""Fault knobs as a client sees them: latency, 503s, 429 bursts, dropped connections."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import urllib3
+
+from sandbox.hubspot import HubSpotEmulator
+
+
+def _fail(call: Any) -> Exception:
+    with pytest.raises(Exception) as caught:
+        call()
+    return caught.value
+
+
+def test_error_rate_answers_hubspot_shaped_503(emulator: HubSpotEmulator, client: Any) -> None:
+    emulator.faults.error_rate = 1.0
+    exc = _fail(client.crm.contacts.basic_api.get_page)
+    assert getattr(exc, "status", None) == 503
+    assert json.loads(exc.body)["category"] == "SERVICE_UNAVAILABLE"  # type: ignore[attr-defined]
+
+
+def test_bursts_answer_ten_secondly_429s(emulator: HubSpotEmulator, client: Any) -> None:
+    emulator.faults.burst_every, emulator.faults.burst_length = 3, 2
+    outcomes = []
+    for _ in range(5):
+        try:
+            client.crm.contacts.basic_api.get_page()
+            outcomes.append(200)
+        except Exception as exc:  # per-package ApiException
+            outcomes.append(exc.status)  # type: ignore[attr-defined]
+            assert json.loads(exc.body)["policyName"] == "TEN_SECONDLY_ROLLING"  # type: ignore[attr-defined]
+    assert outcomes == [200, 200, 429, 429, 200]
+
+
+def test_dropped_connection_is_a_broken_read(emulator: HubSpotEmulator, client_for: Any) -> None:
+    emulator.faults.drop_rate = 1.0
+    client = client_for(emulator, retry=urllib3.Retry(total=0, read=0))
+    exc = _fail(client.crm.contacts.basic_api.get_page)
+    assert getattr(exc, "status", None) is None
+    assert emulator.faults.counts["drop"] >= 1
+
+
+def test_latency_is_added(emulator: HubSpotEmulator, client: Any) -> None:
+    emulator.faults.latency = 0.05
+    client.crm.contacts.basic_api.get_page()
+    emulator.faults.reset()
+    assert emulator.faults.latency == 0.0
