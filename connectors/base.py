@@ -159,7 +159,7 @@ class Activity:
     ``activity_id`` is unique per platform and source (e.g. ``email-event:123``,
     ``task:00T...``). ``mirror_of`` is set on a closed Salesforce email task
     that may be the HubSpot-Salesforce integration's copy of a HubSpot email
-    event: a candidate, which :mod:`sync.timeline` takes as a copy (and counts
+    event: a candidate, which :mod:`sync.identity.timeline` takes as a copy (and counts
     once) only when it pairs it with that event.
     """
 
@@ -384,7 +384,9 @@ from connectors.errors import (  # noqa: E402 - re-exported after the contracts 
     ConnectorError,
     RecordError,
     RetriableError,
+    SetupMissing,
     StopRun,
+    classify_status,
 )
 from connectors.registry import (  # noqa: E402 - the registry names the contracts above
     ENTRY_POINT_GROUP,
@@ -393,6 +395,13 @@ from connectors.registry import (  # noqa: E402 - the registry names the contrac
     InstalledConnector,
     installed_connectors,
     load_sandbox,
+)
+
+# The one retry policy, for sync's own HTTP calls (alert webhooks) as for the connectors'.
+from connectors.retry import (  # noqa: E402
+    RetryPolicy,
+    call_with_retry,
+    parse_retry_after,
 )
 
 __all__ = [
@@ -420,7 +429,9 @@ __all__ = [
     "RecordRef",
     "RecordType",
     "RetriableError",
+    "RetryPolicy",
     "SetupItem",
+    "SetupMissing",
     "SinkConnector",
     "Skip",
     "SourceConnector",
@@ -428,6 +439,9 @@ __all__ = [
     "TaskRequest",
     "WriteResult",
     "WriteStatus",
+    "call_with_retry",
+    "classify_status",
     "installed_connectors",
     "load_sandbox",
+    "parse_retry_after",
 ]

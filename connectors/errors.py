@@ -66,6 +66,11 @@ class RecordError(ConnectorError):
     """One record was refused; its neighbours in the batch are unaffected."""
 
 
+class SetupMissing(RecordError):
+    """The platform refused a field, property or object that ``reengage setup`` makes:
+    deleted, renamed or never created. Each connector tells it from its platform's codes."""
+
+
 class StopRun(ConnectorError):
     """Stop the run cleanly with cursors saved; the next run resumes."""
 

@@ -25,9 +25,9 @@ from sqlalchemy import Engine
 
 from config.rules import Rules
 from connectors.base import Platform, SinkConnector, TaskCloser, WriteResult, WriteStatus
-from sync.journal import JournalEntry, pending, record_outcomes, set_plan_status
 from sync.logs import short
 from sync.plan.model import OpKind
+from sync.store.journal import JournalEntry, pending, record_outcomes, set_plan_status
 
 log = logging.getLogger("reengage.apply")
 

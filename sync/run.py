@@ -26,6 +26,7 @@ from connectors.base import (
     ConnectorError,
     Platform,
     SetupItem,
+    SetupMissing,
     SinkConnector,
     SourceConnector,
     StopRun,
@@ -33,10 +34,10 @@ from connectors.base import (
 )
 from sync.apply import AlertSender, ApplyStats, apply_plan
 from sync.decide import Classification, decide
-from sync.journal import drop_parked, save_plan, store_version
 from sync.plan import make_plan
 from sync.plan.model import Plan
 from sync.pull import Progress, PullStats, pull
+from sync.store.journal import drop_parked, save_plan, store_version
 from sync.store.persons import IdentityStats, resolve_and_save
 from sync.store.plan_input import build_plan_input
 from sync.store.schema import operations, runs
@@ -75,9 +76,6 @@ def build_connectors(
     return built
 
 
-MISSING_SETUP_CODES = frozenset({"INVALID_FIELD", "PROPERTY_DOESNT_EXIST", "INVALID_TYPE"})
-
-
 def explain_error(exc: ConnectorError) -> str:
     """A platform error for a person, on one line: its cause (the HTTP status and the
     platform's error code when the message does not already say them), and the fix
@@ -89,7 +87,7 @@ def explain_error(exc: ConnectorError) -> str:
     ]
     if any(said):
         text += " (" + " ".join(part for part in said if part) + ")"
-    if exc.code in MISSING_SETUP_CODES or any(c in text for c in MISSING_SETUP_CODES):
+    if isinstance(exc, SetupMissing):
         text += " (reengage's fields or lists may be missing: run `reengage setup`)"
     return text
 
@@ -231,7 +229,7 @@ def apply_all(
 
 
 def exit_code(result: RunResult, exc: BaseException | None = None) -> int:
-    """The run's outcome as the CLI's exit codes (sync/cli_run.py): 0 done, 1 failed (or an
+    """The run's outcome as the CLI's exit codes (sync/cli/common.py): 0 done, 1 failed (or an
     operation failed), 2 configuration, 3 stopped cleanly (the next run resumes)."""
     if isinstance(exc, StopRun | KeyboardInterrupt) or result.status == "stopped":
         return 3

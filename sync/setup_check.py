@@ -17,7 +17,7 @@ from connectors.base import Platform, SetupItem
 from sync.run import setup_all
 
 NOT_READY = ("missing", "wrong", "manual")
-"""Statuses that make ``reengage setup --check-only`` fail (sync/cli_run.py ``print_setup``)."""
+"""Statuses that make ``reengage setup --check-only`` fail (sync/cli/common.py ``print_setup``)."""
 NAMES_SHOWN = 3
 _STATUS = {
     "missing": "missing",

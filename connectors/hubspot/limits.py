@@ -28,6 +28,7 @@ from connectors.errors import (
     BudgetExhausted,
     ConnectorError,
     RetriableError,
+    SetupMissing,
     classify_status,
 )
 from connectors.retry import parse_retry_after
@@ -159,6 +160,11 @@ def _auth(status: int, body: Mapping[str, Any]) -> AuthError:
     )
 
 
+SETUP_MISSING = "PROPERTY_DOESNT_EXIST"
+"""HubSpot's word, as the category or inside a validation message, for a property that
+is not there: ``reengage setup`` makes reengage's own."""
+
+
 def translate(
     status: int, body: object, headers: Mapping[str, str] | None = None
 ) -> ConnectorError:
@@ -171,6 +177,8 @@ def translate(
     category = str(parsed.get("category") or parsed.get("errorType") or "") or None
     message = str(parsed.get("message") or f"HTTP {status}")
     cls = classify_status(status)
+    if SETUP_MISSING in f"{category} {message}":
+        cls = SetupMissing
     if cls is RetriableError:
         return RetriableError(
             f"HubSpot answered {status}",

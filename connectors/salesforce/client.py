@@ -40,6 +40,7 @@ from connectors.errors import (
     BudgetExhausted,
     ConnectorError,
     RetriableError,
+    SetupMissing,
     classify_status,
     http_context,
 )
@@ -82,6 +83,11 @@ class PinnedSession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
 
+SETUP_MISSING_CODES = frozenset({"INVALID_FIELD", "INVALID_TYPE"})
+"""A field (or object) the query or write names does not exist, or the integration user
+cannot see it: ``reengage setup`` makes (or reports) reengage's own."""
+
+
 def error_parts(exc: SalesforceError) -> tuple[str | None, str]:
     """Salesforce's ``errorCode`` and message from an error body (a JSON list of errors)."""
     content = exc.content
@@ -112,6 +118,8 @@ def translate(exc: SalesforceError | SalesforceOperationError) -> ConnectorError
         return BudgetExhausted(text + " (the next run resumes)", **kw)
     if status == 401:
         return AuthError(text, **kw)
+    if code in SETUP_MISSING_CODES:
+        return SetupMissing(text, **kw)
     return classify_status(status)(text, **kw)
 
 

@@ -207,7 +207,7 @@ def task_activity(row: Mapping[str, Any], rules: ActivityRules) -> Activity | No
     integration's may be the HubSpot–Salesforce integration's copy of a HubSpot
     email event: it is marked ``mirror_of`` and timed at its completion, else its
     creation (``ActivityDate`` is a day, too coarse to pair it with its event).
-    Whether it is a copy is for :mod:`sync.timeline` to decide, by pairing it
+    Whether it is a copy is for :mod:`sync.identity.timeline` to decide, by pairing it
     with the person's HubSpot event; its subject only names the kind when it
     says (``Email Opened: X`` is an open), else it is a send.
     """

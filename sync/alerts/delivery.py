@@ -21,8 +21,14 @@ from typing import Any
 
 import httpx
 
-from connectors.errors import ConnectorError, RetriableError, classify_status
-from connectors.retry import RetryPolicy, call_with_retry, parse_retry_after
+from connectors.base import (
+    ConnectorError,
+    RetriableError,
+    RetryPolicy,
+    call_with_retry,
+    classify_status,
+    parse_retry_after,
+)
 
 from .chunking import encode
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.base import RecordRef, RecordType
-from sync.journal import JournalEntry
 from sync.plan.model import OpKind
+from sync.store.journal import JournalEntry
 
 from .links import RecordLinks
 

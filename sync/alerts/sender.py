@@ -32,10 +32,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from config.settings import AlertSettings
-from connectors.base import WriteResult, WriteStatus
-from connectors.retry import RetryPolicy
-from sync.journal import JournalEntry
+from connectors.base import RetryPolicy, WriteResult, WriteStatus
 from sync.logs import RedactSecrets
+from sync.store.journal import JournalEntry
 
 from . import generic, slack, teams
 from .chunking import Message

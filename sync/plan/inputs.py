@@ -28,7 +28,7 @@ Field by field:
   lists that are not reengage's (:meth:`Rules.list_names`) are ignored;
 * ``created``: idempotency keys of tasks, alerts and hand-off field writes already done;
 * ``former_keys``: person key -> the other keys the person's records have been under
-  (a merged-in person's, :mod:`sync.identity_anchors`): what was made under them is made;
+  (a merged-in person's, :mod:`sync.identity.anchors`): what was made under them is made;
 * ``tasks_today``: (platform, owner id) -> tasks already given to that owner on T's
   business date (for the per-owner daily cap).
 """

@@ -7,7 +7,7 @@ handed off. A task's idempotency key is ``stable_key(person key, episode start m
 trigger)``: a key in ``PlanInput.created`` is never planned again, nor is one made
 under a key the person was known by before (``PlanInput.former_keys``). The person
 key is an anchor that survives conversions, new links and merges
-(:mod:`sync.identity_anchors`), so one person, episode and trigger get one task. No task for the
+(:mod:`sync.identity.anchors`), so one person, episode and trigger get one task. No task for the
 holdout, for do-not-call (either platform), or for a person with no record.
 
 The per-owner daily cap (``rules.tasks.max_per_owner_per_day``, 0 = off) counts

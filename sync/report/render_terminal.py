@@ -10,7 +10,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from sync.cli_options import console_for
+from sync.console import console_for
 from sync.report.model import Report, ReportTable, display
 
 

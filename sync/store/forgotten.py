@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, or_, select, tuple_
 
 from connectors.base import RecordRef, RecordType
-from sync.identity_rules import normalise_email
+from sync.identity.rules import normalise_email
 from sync.store.schema import (
     activities,
     applied_fields,

@@ -1,6 +1,6 @@
 """Identity in the store: platform records in, persons and their links out.
 
-The resolution itself is pure (:mod:`sync.identity`); this module feeds it the
+The resolution itself is pure (:mod:`sync.identity.resolve`); this module feeds it the
 stored records and writes its answer back: one ``persons`` row per person
 (keyed by the stable person key), each platform record's ``person_id``, a
 placeholder record row for every merged-away id (so that activities recorded
@@ -9,7 +9,7 @@ under the old id join the survivor's person), and the ambiguities for
 states cascade); what reengage wrote for them on the platforms is keyed by
 platform record in the journal, so the planner still removes it.
 
-Person keys are anchors (:mod:`sync.identity_anchors`): ``person_anchors`` holds
+Person keys are anchors (:mod:`sync.identity.anchors`): ``person_anchors`` holds
 every key each record (merged-away ids included) has been under, the current
 one marked. Resolution reads the current ones, so a person keeps its key, its
 store id and with them its episodes, holdout draw and task / alert keys across
@@ -28,7 +28,7 @@ import pyarrow as pa
 from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, update
 
 from connectors.base import ENGAGEMENT_KINDS, PlatformRecord, RecordRef, RecordType
-from sync.identity import IdentityResult, Person, resolve_identities
+from sync.identity.resolve import IdentityResult, Person, resolve_identities
 from sync.store.columns import read_arrow
 from sync.store.mirror import _chunks, _upsert
 from sync.store.schema import (

@@ -28,10 +28,10 @@ from config.rules import Rules
 from connectors.base import Platform, RecordRef, RecordType
 from sync.decide import Classification
 from sync.engine.codes import Status
-from sync.journal import load_applied
 from sync.plan.inputs import PersonRecord, PlanInput
 from sync.plan.triggers import triggers_from_input
 from sync.store.forgotten import forgotten_filter
+from sync.store.journal import load_applied
 from sync.store.persons import former_keys
 from sync.store.schema import operations, owners, persons, platform_records
 

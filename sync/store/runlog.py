@@ -215,8 +215,9 @@ def failures(conn: Connection, since: datetime, limit: int = 0) -> list[Failure]
 
 
 def _operation_key(row: Any) -> tuple[str | None, ...]:
-    """Which journal rows are the same operation: the journal's rule (``sync.journal._signature``,
-    on rows rather than planner objects, so that reading the log loads no planner): one-off
+    """Which journal rows are the same operation: the journal's rule
+    (``sync.store.journal._signature``, on rows rather than planner objects, so that
+    reading the log loads no planner): one-off
     writes (tasks, alerts, hand-off fields) by key, others by what they write where."""
     one_off = row.op in _ONE_OFF or (row.op == "update_fields" and row.target == "handoff")
     if one_off:

@@ -7,7 +7,7 @@ Four families:
   (records left out for bad data, for ``reengage errors``);
 * **identity**: ``persons``, ``person_anchors`` (every person key each record has been
   under, the current one marked: what keeps a person's key across conversions, new
-  links and merges, see :mod:`sync.identity_anchors`) and ``identity_issues``;
+  links and merges, see :mod:`sync.identity.anchors`) and ``identity_issues``;
 * **decisions over time**: ``person_states`` (the latest classification),
   ``episodes``, ``transitions``, ``segment_memberships`` (entered / left, for the
   KPIs) and ``holdout``;

@@ -8,7 +8,7 @@ turned into numpy arrays without a Python loop per row:
   marketing email events known only by address, through the person's email;
 * the integration's Salesforce copies of HubSpot email events (any closed
   Salesforce email task, whatever its subject) are dropped where their HubSpot
-  twin is present within the window (:func:`sync.timeline.drop_mirrored`); an
+  twin is present within the window (:func:`sync.identity.timeline.drop_mirrored`); an
   unpaired one is real; :func:`person_mirrors` lists one person's pairs;
 * a deal linked to several records of one person counts once for that person.
 """
@@ -28,9 +28,9 @@ from config.rules import Rules
 from connectors.base import DealStatus, Platform, RecordType
 from sync.engine import EngineInput
 from sync.engine.codes import DealCode
+from sync.identity.timeline import PLATFORM_CODES, drop_mirrored, mirror_flags, mirror_twins
 from sync.store.columns import read_arrow
 from sync.store.schema import activities, deal_records, deals, persons, platform_records
-from sync.timeline import PLATFORM_CODES, drop_mirrored, mirror_flags, mirror_twins
 
 _DEAL_CODES = {s.value: int(DealCode[s.name]) for s in DealStatus}
 HUBSPOT, SALESFORCE = PLATFORM_CODES[Platform.HUBSPOT], PLATFORM_CODES[Platform.SALESFORCE]

@@ -34,8 +34,8 @@ from connectors.base import (
     TaskRequest,
     WriteResult,
 )
-from sync.journal import plan_row
 from sync.run import build_connectors, close_all, sinks_of
+from sync.store.journal import plan_row
 from sync.store.migrate import open_store
 
 DIE_CODE = 9

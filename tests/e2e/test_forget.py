@@ -159,7 +159,7 @@ def _writes_for(ops: Sequence[Operation], email: str, record_ids: frozenset[str]
 
 
 def test_forget_erases_the_person_and_keeps_them_out(world: World) -> None:
-    from sync.cli_forget import forget_email
+    from sync.cli.forget import forget_email
     from sync.store.forgotten import remember
 
     sync_once(world, world.as_of)
@@ -230,7 +230,7 @@ def test_forget_command_answers_one_document(world: World, monkeypatch: pytest.M
 def test_forget_keeps_the_rows_until_every_write_is_undone(world: World) -> None:
     """With one platform's connector missing, its writes stay pending: the person's rows stay
     (so that forget, run again, knows what is left), and the second run finishes the job."""
-    from sync.cli_forget import forget_email
+    from sync.cli.forget import forget_email
 
     am, pr = applied_memberships, platform_records
     with world.engine.connect() as conn:

@@ -27,9 +27,9 @@ import pytest
 from sqlalchemy import func, select
 
 from config.rules import load_rules
-from sync.journal import pending
 from sync.plan import OpKind
 from sync.run import apply_all, run_cycle
+from sync.store.journal import pending
 from sync.store.schema import operations
 from tests.e2e.killer import Children, ChildRun, child_environment
 from tests.e2e.readback import Readback, read_back

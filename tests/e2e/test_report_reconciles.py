@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-import sync.cli_demo as cli_demo
+import sync.cli.demo as cli_demo
 from config.rules import Rules, load_rules
 from config.settings import Settings
 from connectors.base import load_sandbox

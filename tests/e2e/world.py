@@ -31,7 +31,7 @@ from config.settings import Settings
 from connectors.base import Platform
 from sandbox.sandbox import Sandbox, SandboxOptions
 from sandbox.seed import SandboxDataset
-from sync.cli_demo import DEMO_BUDGET_SHARE, DEMO_TEN_SECOND_LIMIT, DEMO_TIER, demo_settings
+from sync.cli.demo import DEMO_BUDGET_SHARE, DEMO_TEN_SECOND_LIMIT, DEMO_TIER, demo_settings
 from sync.run import build_connectors, close_all, setup_all
 from sync.store.migrate import open_store
 

@@ -19,8 +19,8 @@ import pytest
 from config.rules import load_rules
 from config.settings import Settings
 from sandbox.sandbox import Sandbox
-from sync.metrics import Metrics, count_persons
-from sync.serve import sync_cycle
+from sync.serve.metrics import Metrics, count_persons
+from sync.serve.service import sync_cycle
 from sync.store.migrate import open_store
 from tests.cli_process import run_cli
 from tests.security.canaries import (

@@ -30,9 +30,9 @@ from connectors.base import (
 from connectors.retry import RetryPolicy
 from sync.alerts import make_alert_sender
 from sync.apply import ApplyStats, apply_plan
-from sync.journal import drop_parked, save_plan
 from sync.plan.model import Operation, OpKind, Plan
 from sync.run import RunResult, exit_code
+from sync.store.journal import drop_parked, save_plan
 from sync.store.migrate import open_store
 from sync.store.schema import operations
 from tests.connectors.local_servers import FixedAnswer

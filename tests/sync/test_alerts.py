@@ -30,8 +30,8 @@ from sync.alerts import (
 from sync.alerts.chunking import pack
 from sync.alerts.delivery import retry_after
 from sync.apply import apply_plan
-from sync.journal import JournalEntry, save_plan
 from sync.plan.model import Operation, OpKind, Plan
+from sync.store.journal import JournalEntry, save_plan
 from sync.store.migrate import open_store
 from sync.store.schema import operations
 

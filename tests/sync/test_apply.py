@@ -20,8 +20,8 @@ from connectors.base import (
     WriteStatus,
 )
 from sync.apply import apply_plan
-from sync.journal import load_applied, pending, save_plan
 from sync.plan.model import Operation, OpKind, Plan
+from sync.store.journal import load_applied, pending, save_plan
 from sync.store.migrate import open_store
 from sync.store.schema import operations
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.sandbox import Sandbox, SandboxOptions
-from sync.journal import save_plan, store_version
+from sync.store.journal import save_plan, store_version
 from sync.store.migrate import open_store
 from tests.cli_process import run_cli
 from tests.e2e.world import hubspot_writes, reset_counts, salesforce_writes

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from connectors.base import PlatformRecord, RecordRef, RecordType
 from sync.cli import app
-from sync.journal import save_plan, store_version
 from sync.plan.model import Plan
+from sync.store.journal import save_plan, store_version
 from sync.store.migrate import open_store
 from sync.store.mirror import save_records
 

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from connectors.base import Platform, PlatformRecord, RecordRef, RecordType
 from sandbox.salesforce.ids import checksum
 from sync.cli import app
-from sync.cli_explain import people
+from sync.cli.explain import people
 from sync.plan.model import Operation, OpKind, Plan
 from sync.run import RunResult
 from sync.store.migrate import open_store
@@ -173,7 +173,7 @@ def test_explain_json_unknown_person_is_an_error_document(
 def _fake_cycle(url: str) -> RunResult:
     """The plan a cycle would make for Dee and Eve (no platform is called)."""
     engine = open_store(url)
-    from sync.cli_explain import find_person
+    from sync.cli.explain import find_person
 
     dee, eve = find_person(engine, "dee@x.com"), find_person(engine, "eve@x.com")
     engine.dispose()
@@ -193,7 +193,7 @@ def planned(stored: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REENGAGE_HUBSPOT__ACCESS_TOKEN", "pat-na1-x")
     monkeypatch.setenv("REENGAGE_HUBSPOT__BASE_URL", "http://127.0.0.1:9")
     result = _fake_cycle(stored)
-    monkeypatch.setattr("sync.cli_run.cycle", lambda *a, **k: result)
+    monkeypatch.setattr("sync.cli.common.cycle", lambda *a, **k: result)
 
 
 def test_plan_shows_email_and_name(planned: None) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 import typer
 
-from sync.cli_options import parse_as_of
+from sync.cli.options import parse_as_of
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 

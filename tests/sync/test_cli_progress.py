@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from sync.cli_progress import PROGRESS_ENV, PROGRESS_SECONDS, StreamProgress, progress_seconds
+from sync.cli.progress import PROGRESS_ENV, PROGRESS_SECONDS, StreamProgress, progress_seconds
 from sync.logs import setup_logging
 
 

@@ -31,14 +31,14 @@ from connectors.base import (
     WriteStatus,
 )
 from sync.apply import ApplyStats
-from sync.cli_runs import parse_since
-from sync.journal import pending, record_outcomes, save_plan
-from sync.metrics import Metrics
+from sync.cli.runs import parse_since
 from sync.plan.model import Operation, OpKind, Plan
 from sync.pull import PullStats
 from sync.report import build_report, html_text
 from sync.run import RunResult, finish_run, run_stats, start_run
-from sync.serve import sync_cycle
+from sync.serve.metrics import Metrics
+from sync.serve.service import sync_cycle
+from sync.store.journal import pending, record_outcomes, save_plan
 from sync.store.migrate import open_store
 from sync.store.runlog import failures, recent_runs
 from sync.store.schema import operations, plans, runs

@@ -9,7 +9,7 @@ import pytest
 
 from config.rules import Rules, load_rules
 from config.settings import Settings
-from sync.cli_demo import Weeks, run_demo
+from sync.cli.demo import Weeks, run_demo
 
 
 def _rules(holdout: float) -> Rules:

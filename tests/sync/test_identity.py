@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectors.base import Platform, PlatformRecord, RecordRef, RecordType
-from sync.identity import (
+from sync.identity.resolve import (
     AmbiguityKind,
     IdentityResult,
     Person,
@@ -567,7 +567,7 @@ def test_scale_two_hundred_thousand_records() -> None:
 def test_merged_attributes_line_up_with_person_fields() -> None:
     # Person is built positionally from the internal attribute tuple: a reordered
     # field would silently swap values, so the two orders are pinned together.
-    from sync.identity import _Attrs
+    from sync.identity.resolve import _Attrs
 
     names = [f.name for f in dataclasses.fields(Person)]
     assert names[:3] == ["key", "primary", "records"]

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from connectors.base import Platform, RecordRef, RecordType, WriteResult, WriteStatus
-from sync.journal import (
+from sync.plan.model import Operation, OpKind, Plan
+from sync.store.journal import (
     load_applied,
     parked_operations,
     pending,
@@ -17,7 +18,6 @@ from sync.journal import (
     save_plan,
     store_version,
 )
-from sync.plan.model import Operation, OpKind, Plan
 from sync.store.migrate import open_store
 from sync.store.schema import operations
 
@@ -93,7 +93,7 @@ def test_failures_are_retried_then_parked(engine: Engine) -> None:
 def test_a_parked_write_is_dropped_from_later_plans(engine: Engine) -> None:
     from dataclasses import replace
 
-    from sync.journal import drop_parked
+    from sync.store.journal import drop_parked
 
     failing = ops()[1]
     for _ in range(3):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sync.record_ids import parse_record_query
+from sync.identity.record_ids import parse_record_query
 
 
 def test_queries() -> None:

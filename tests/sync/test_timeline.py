@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from config.rules import SalesforceSources, load_rules
 from connectors.base import Activity, ActivityKind, Platform, RecordRef, RecordType
-from sync.timeline import (
+from sync.identity.timeline import (
     PLATFORM_CODES,
     dedupe_activities,
     drop_mirrored,

@@ -17,8 +17,8 @@ import pytest
 from connectors.base import Platform, WriteResult, WriteStatus
 from sync import logs
 from sync.apply import apply_plan
-from sync.journal import save_plan
 from sync.logs import setup_logging
+from sync.store.journal import save_plan
 from sync.store.migrate import open_store
 from tests.sync.test_apply import NOW, RULES, FakeSink, plan
 

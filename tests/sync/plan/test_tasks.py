@@ -295,7 +295,7 @@ def test_cap_puts_high_score_dormant_first_even_when_due_later() -> None:
 
 
 def test_tasks_alerts_and_handoffs_made_under_a_former_key_are_made() -> None:
-    """A person merged into another (sync.identity_anchors): what was made under the merged-in
+    """A person merged into another (sync.identity.anchors): what was made under the merged-in
     person's key, for this episode, is not made again under the survivor's."""
     before = World()
     before.add(handed_off, lead("00Q1"), key="salesforce_lead:00Q1")

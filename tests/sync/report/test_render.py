@@ -11,7 +11,7 @@ from pathlib import Path
 from plotly.offline import get_plotlyjs
 from rich.console import Console
 
-from sync.cli_report import report_command
+from sync.cli.report import report_command
 from sync.report import Report, display, render_csv, render_html, render_terminal
 from sync.report.model import Cell, Kind
 from tests.sync.report.builders import END, START

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from config.rules import load_rules
 from config.settings import HubSpotSettings, ServeSettings, Settings
-from sync.cli_serve import EXIT_CONFIG, serve_command, stop_on_signals
+from sync.cli.serve import EXIT_CONFIG, serve_command, stop_on_signals
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, update
 
-from sync.lock import StoreLock, keep_alive
+from sync.serve.lock import StoreLock, keep_alive
 from sync.store.migrate import open_store
 from sync.store.schema import locks
 

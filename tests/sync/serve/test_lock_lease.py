@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, text
 
-from sync.lock import LEASE, AdvisoryLock, StoreLock, sync_lock
+from sync.serve.lock import LEASE, AdvisoryLock, StoreLock, sync_lock
 from sync.store.migrate import open_store
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

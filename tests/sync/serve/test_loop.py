@@ -13,11 +13,11 @@ from sqlalchemy import Engine, update
 from config.rules import load_rules
 from config.settings import Settings
 from connectors.base import Platform, StopRun
-from sync.lock import StoreLock
-from sync.metrics import Metrics
 from sync.run import RunResult
-from sync.schedule import Schedule
-from sync.serve import ServeLoop, stop_progress, sync_cycle
+from sync.serve.lock import StoreLock
+from sync.serve.metrics import Metrics
+from sync.serve.schedule import Schedule
+from sync.serve.service import ServeLoop, stop_progress, sync_cycle
 from sync.store.migrate import open_store
 from sync.store.schema import locks, runs
 

@@ -16,13 +16,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
 from sync.apply import ApplyStats
-from sync.lock import StoreLock
-from sync.metrics import ApiUsage, Metrics, api_usage, count_persons
-from sync.metrics_http import Health, MetricsServer
 from sync.pull import PullStats
 from sync.run import RunResult
-from sync.schedule import Schedule
-from sync.serve import ServeLoop
+from sync.serve.lock import StoreLock
+from sync.serve.metrics import ApiUsage, Metrics, api_usage, count_persons
+from sync.serve.metrics_http import Health, MetricsServer
+from sync.serve.schedule import Schedule
+from sync.serve.service import ServeLoop
 from sync.store.migrate import open_store
 from sync.store.schema import person_states, persons
 

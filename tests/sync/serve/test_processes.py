@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from connectors.base import Platform, RecordRef, RecordType
-from sync.journal import save_plan
 from sync.plan.model import Operation, OpKind, Plan
+from sync.store.journal import save_plan
 from sync.store.migrate import open_store
 from sync.store.schema import operations
 from tests.sync.serve.worker import CALL, probe

@@ -14,12 +14,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
 from config.rules import load_rules
-from sync.cli_serve import serve_command
-from sync.lock import StoreLock
-from sync.metrics import Metrics
+from sync.cli.serve import serve_command
 from sync.run import ever_applied
-from sync.schedule import Schedule
-from sync.serve import ServeLoop, sync_cycle
+from sync.serve.lock import StoreLock
+from sync.serve.metrics import Metrics
+from sync.serve.schedule import Schedule
+from sync.serve.service import ServeLoop, sync_cycle
 from sync.store.schema import runs
 from tests.e2e.world import World, open_world
 

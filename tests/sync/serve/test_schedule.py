@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from config.settings import ServeSettings
-from sync.schedule import Schedule, ScheduleError
+from sync.serve.schedule import Schedule, ScheduleError
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 HOURLY = Schedule(interval=timedelta(hours=1))

@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-import sync.serve
+import sync.serve.service
 from config.rules import load_rules
 from config.settings import Settings
 from connectors.base import Platform, SetupItem
-from sync.metrics import Metrics
 from sync.run import RunResult
-from sync.serve import sync_cycle
+from sync.serve.metrics import Metrics
+from sync.serve.service import sync_cycle
 from sync.store.migrate import open_store
 
 
@@ -58,8 +58,10 @@ def test_serve_plans_only_until_setup_is_done_then_checks_no_more(
         asked.append(apply)
         return RunResult(run_id=0, status="ok")
 
-    monkeypatch.setattr(sync.serve, "run_cycle", run_cycle)
-    monkeypatch.setattr(sync.serve, "ever_applied", lambda _engine: True)  # a person applied once
+    monkeypatch.setattr(sync.serve.service, "run_cycle", run_cycle)
+    monkeypatch.setattr(
+        sync.serve.service, "ever_applied", lambda _engine: True
+    )  # a person applied once
     checks: list[bool] = []
     fixed: list[bool] = []
     salesforce = UnreadySalesforce(checks, fixed)

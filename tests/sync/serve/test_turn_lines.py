@@ -9,12 +9,12 @@ from sqlalchemy import Engine
 
 from connectors.base import StopRun
 from sync.apply import ApplyStats
-from sync.cli_serve import turn_line
-from sync.lock import StoreLock
+from sync.cli.serve import turn_line
 from sync.pull import PullStats
 from sync.run import RunResult
-from sync.schedule import Schedule
-from sync.serve import ServeLoop, Turn
+from sync.serve.lock import StoreLock
+from sync.serve.schedule import Schedule
+from sync.serve.service import ServeLoop, Turn
 
 TTL = timedelta(minutes=5)
 AT = datetime(2026, 12, 2, 3, 30, tzinfo=UTC)

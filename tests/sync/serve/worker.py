@@ -1,6 +1,6 @@
 """A serve process for the multi-process tests: ``python -m tests.sync.serve.worker MODE ...``.
 
-It runs the real :class:`~sync.serve.ServeLoop` with the real store lock and
+It runs the real :class:`~sync.serve.service.ServeLoop` with the real store lock and
 signal handling, around a fake cycle:
 
 * ``turns URL READY GO``: touches the file READY once imported and connected,
@@ -31,11 +31,11 @@ import sync.apply
 from config.rules import load_rules
 from connectors.base import FieldUpdate, Platform, WriteResult, WriteStatus
 from sync.apply import apply_plan
-from sync.cli_serve import stop_on_signals
-from sync.lock import StoreLock
+from sync.cli.serve import stop_on_signals
 from sync.run import RunResult
-from sync.schedule import Schedule
-from sync.serve import Cycle, ServeLoop
+from sync.serve.lock import StoreLock
+from sync.serve.schedule import Schedule
+from sync.serve.service import Cycle, ServeLoop
 from sync.store.migrate import open_store
 
 probe = Table(

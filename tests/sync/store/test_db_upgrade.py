@@ -13,13 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
-from sync.cli_db import db_app
+from sync.cli.db import db_app
 from sync.store import migrate
 from sync.store.schema import person_anchors, persons, platform_records
 from tests.sync.store.test_store_behind import PREVIOUS, _revision
 
 runner = CliRunner()
-app = typer.Typer()  # as sync/cli.py mounts it: app.add_typer(db_app, name="db")
+app = typer.Typer()  # as sync/cli/__init__.py mounts it: app.add_typer(db_app, name="db")
 app.add_typer(db_app, name="db")
 
 

@@ -2,8 +2,8 @@
 
 Each turn:
 
-1. waits for the next scheduled instant (:mod:`sync.schedule`) or a stop request;
-2. tries the store lock (:mod:`sync.lock`); if another process holds it, logs
+1. waits for the next scheduled instant (:mod:`sync.serve.schedule`) or a stop request;
+2. tries the store lock (:mod:`sync.serve.lock`); if another process holds it, logs
    who and skips the turn (several serve processes on one PostgreSQL store
    take turns, never overlap);
 3. runs one cycle while a thread renews the lock, and records its outcome in
@@ -13,7 +13,7 @@ Each turn:
 5. tells ``on_turn`` what the turn did (:class:`Turn`; skipped turns too): the command
    prints it as its one result line per turn.
 
-A stop request (SIGTERM / SIGINT, see :mod:`sync.cli_serve`) sets an event the
+A stop request (SIGTERM / SIGINT, see :mod:`sync.cli.serve`) sets an event the
 running cycle watches: the pull stops after the page being stored and the
 applier after the batch in flight, both journaled, and the loop exits. The
 same happens to a run whose lock was taken over (it outlived the lock timeout).
@@ -37,9 +37,6 @@ from config.rules import Rules
 from config.settings import Settings
 from connectors.base import ConnectorError, Platform, StopRun
 from sync.alerts import RecordLinks, make_alert_sender
-from sync.lock import Clock, StoreLock, keep_alive, utcnow
-from sync.metrics import Metrics, api_usage
-from sync.metrics_http import Health
 from sync.pull import Progress
 from sync.run import (
     RunResult,
@@ -49,7 +46,10 @@ from sync.run import (
     explain_error,
     run_cycle,
 )
-from sync.schedule import Schedule
+from sync.serve.lock import Clock, StoreLock, keep_alive, utcnow
+from sync.serve.metrics import Metrics, api_usage
+from sync.serve.metrics_http import Health
+from sync.serve.schedule import Schedule
 from sync.setup_check import describe_gaps, setup_gaps
 
 log = logging.getLogger("reengage.serve")
@@ -57,13 +57,13 @@ log = logging.getLogger("reengage.serve")
 # One run: takes the event that asks it to stop early, returns what it did (or raises).
 Cycle = Callable[[threading.Event], RunResult]
 
-EXIT_OK, EXIT_FAILED, EXIT_STOPPED = 0, 1, 3  # as the other platform commands (sync.cli_run)
+EXIT_OK, EXIT_FAILED, EXIT_STOPPED = 0, 1, 3  # as the other platform commands (sync.cli.common)
 _MAX_WAIT = 1.0  # seconds: how often a wait re-reads the clock (clock jumps, injected clocks)
 
 
 @dataclass(frozen=True)
 class Turn:
-    """What one turn did, for the command's result line (:func:`sync.cli_serve.turn_line`).
+    """What one turn did, for the command's result line (:func:`sync.cli.serve.turn_line`).
 
     ``status`` is ok / stopped / failed / skipped; ``reason`` says why for all but ok
     (a user message, never an exception's repr: it is printed on stdout).

@@ -1,6 +1,6 @@
 """``reengage report``: builds the KPI report and writes it as a table, CSV or HTML.
 
-The Typer command itself lives in ``sync/cli.py``; this function does the work
+The Typer command itself lives in ``sync/cli/__init__.py``; this function does the work
 so that it can be called (and tested) without a command line.
 """
 

@@ -8,17 +8,12 @@ command, and takes its shared option types and ``--as-of`` parsing from here.
 from __future__ import annotations
 
 import logging
-import sys
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 log = logging.getLogger("reengage.cli")
-
-WIDE = 240
-"""Columns for output that is not a terminal: tables keep names whole, lines are not wrapped."""
 
 AS_OF_PLAUSIBLE_DAYS = 400
 """An ``--as-of`` further back than this, or in the future, is most likely a typo: warn."""
@@ -54,20 +49,6 @@ def parse_as_of(value: str | None, *, now: datetime | None = None) -> datetime:
             AS_OF_PLAUSIBLE_DAYS,
         )
     return when
-
-
-def console_for(*, stderr: bool = False) -> Console:
-    """A Rich console for stdout (or stderr) that never wraps when it is not a terminal.
-
-    Rich draws for 80 columns when its stream is a pipe or a file, which cuts
-    long lines and table cells mid-word (``contacts.reengag`` / ``e_status``);
-    piped output is read by scripts and people with wide windows, so it gets
-    :data:`WIDE` columns and soft wrapping (a line is never broken).
-    """
-    stream = sys.stderr if stderr else sys.stdout
-    if stream.isatty():
-        return Console(stderr=stderr)
-    return Console(stderr=stderr, soft_wrap=True, width=WIDE)
 
 
 def known_labels(segment_names: list[str], status_names: tuple[str, ...]) -> list[str]:

@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.panel import Panel
 
 from connectors.base import load_sandbox
-from sync.cli_options import console_for
+from sync.console import console_for
 
 sandbox_app = typer.Typer(
     help="Run the built-in HubSpot + Salesforce emulators.", no_args_is_help=True

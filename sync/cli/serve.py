@@ -34,14 +34,14 @@ from sqlalchemy import Engine
 from config.rules import Rules
 from config.settings import Settings
 from connectors.base import ConfigurationError
-from sync.cli_options import console_for
-from sync.lock import sync_lock
+from sync.console import console_for
 from sync.logs import flush_warnings
-from sync.metrics import Metrics, count_persons
-from sync.metrics_http import Health, MetricsServer
 from sync.run import build_connectors, close_all
-from sync.schedule import Schedule, ScheduleError
-from sync.serve import ServeLoop, Turn, sync_cycle
+from sync.serve.lock import sync_lock
+from sync.serve.metrics import Metrics, count_persons
+from sync.serve.metrics_http import Health, MetricsServer
+from sync.serve.schedule import Schedule, ScheduleError
+from sync.serve.service import ServeLoop, Turn, sync_cycle
 from sync.store.migrate import StoreError, open_store
 
 log = logging.getLogger("reengage.serve")

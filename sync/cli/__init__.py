@@ -28,10 +28,11 @@ from config.settings import (
     secret_values,
 )
 from connectors.base import installed_connectors
-from sync.cli_db import db_app
-from sync.cli_json import cause_of, emit, error_document, json_requested
-from sync.cli_options import AsOf, Quiet, console_for, known_labels, parse_as_of
-from sync.cli_sandbox import sandbox_app
+from sync.cli.db import db_app
+from sync.cli.jsondoc import cause_of, emit, error_document, json_requested
+from sync.cli.options import AsOf, Quiet, known_labels, parse_as_of
+from sync.cli.sandbox import sandbox_app
+from sync.console import console_for
 from sync.logs import flush_warnings, setup_logging
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ console = console_for()
 err_console = console_for(stderr=True)
 
 # Every command's --json is its ``as_json`` parameter: fail() then prints the error
-# document (sync/cli_json.py), for commands added later too.
+# document (sync/cli/jsondoc.py), for commands added later too.
 Json = Annotated[bool, typer.Option("--json", help="One JSON document on stdout (errors too).")]
 
 
@@ -156,7 +157,7 @@ def explain_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
 ) -> None:
     """Why a person is (or is not) dormant: segment, rule, score and its parts."""
-    from sync.cli_explain import explain_command
+    from sync.cli.explain import explain_command
 
     settings, rules = load_config()
     when = parse_as_of(as_of)
@@ -175,7 +176,7 @@ def explain_cmd(
 
 def _run(fn: Any) -> Any:
     """Runs a platform command body, turning CommandError into its one-line exit."""
-    from sync.cli_run import CommandError
+    from sync.cli.common import CommandError
 
     try:
         return fn()
@@ -195,8 +196,8 @@ def setup(
 
     Creates the properties, fields, lists and campaigns reengage owns; safe to run twice.
     """
-    from sync.cli_json import setup_document
-    from sync.cli_run import connected, setup_command
+    from sync.cli.common import connected, setup_command
+    from sync.cli.jsondoc import setup_document
     from sync.run import setup_all
 
     settings, rules = load_config(platforms=True)
@@ -216,7 +217,7 @@ def setup(
 @app.command()
 def backfill(quiet: Quiet = False, as_json: Json = False) -> None:
     """Full pull of both platforms into the store (resumable), then one classification."""
-    from sync.cli_run import cycle
+    from sync.cli.common import cycle
 
     settings, rules = load_config(platforms=True)
     engine = open_configured_store(settings)
@@ -233,8 +234,8 @@ def backfill(quiet: Quiet = False, as_json: Json = False) -> None:
 def _cycle_outcome(result: RunResult, *, as_json: bool, applied_hint: bool) -> None:
     """Prints what a cycle did (its summary, or under --json its run's stats); exits 1 when
     an operation failed."""
-    from sync.cli_json import cycle_document
-    from sync.cli_run import summary
+    from sync.cli.common import summary
+    from sync.cli.jsondoc import cycle_document
     from sync.run import run_stats
 
     failed = result.applied.total("failed") if result.applied is not None else 0
@@ -262,7 +263,7 @@ def sync_cmd(
 ) -> None:
     """One incremental cycle: pull changes, classify, plan, apply. The first sync against
     platforms reengage never wrote to only plans, unless --apply is given."""
-    from sync.cli_run import cycle
+    from sync.cli.common import cycle
 
     if apply and dry_run:
         raise fail("--apply and --dry-run exclude each other", kind="usage")
@@ -292,8 +293,8 @@ def plan_cmd(
     quiet: Quiet = False,
 ) -> None:
     """Pull, classify and plan; print the plan. Writes nothing to any platform."""
-    from sync.cli_explain import find_person
-    from sync.cli_run import cycle, plan_rows, print_plan
+    from sync.cli.common import cycle, plan_rows, print_plan
+    from sync.cli.explain import find_person
     from sync.engine.codes import STATUS_NAMES
 
     settings, rules = load_config(platforms=True)
@@ -328,9 +329,9 @@ def apply_cmd(
     as_json: Json = False,
 ) -> None:
     """Apply a saved plan exactly as shown (refused if the store moved on since)."""
-    from sync.cli_json import apply_document
-    from sync.journal import plan_row, store_version
+    from sync.cli.jsondoc import apply_document
     from sync.run import apply_all
+    from sync.store.journal import plan_row, store_version
 
     settings, rules = load_config(platforms=True)
     engine = open_configured_store(settings)
@@ -351,7 +352,7 @@ def apply_cmd(
             )
 
         def body() -> Any:
-            from sync.cli_run import alert_sender, connected, require_setup
+            from sync.cli.common import alert_sender, connected, require_setup
 
             with connected(settings, rules) as connectors, alert_sender(settings) as alerts:
                 require_setup(connectors, rules)
@@ -396,7 +397,7 @@ def demo(
     quiet: Quiet = False,
 ) -> None:
     """Run everything against the built-in sandbox: no credentials, no network."""
-    from sync.cli_demo import Weeks, print_demo_summary, run_demo
+    from sync.cli.demo import Weeks, print_demo_summary, run_demo
     from sync.store.migrate import StoreError
 
     settings, rules = load_config()
@@ -430,7 +431,7 @@ def report(
     """The reactivation KPIs: rates, funnel, weekly trend, outreach, lift."""
     from datetime import timedelta
 
-    from sync.cli_report import report_command, report_json
+    from sync.cli.report import report_command, report_json
 
     if fmt not in ("table", "csv", "html"):
         raise fail(f"--format must be table, csv or html, not {fmt!r}", kind="usage")
@@ -466,8 +467,8 @@ def serve(
 ) -> None:
     """Periodic sync (interval or cron), one run at a time per store, graceful shutdown,
     health and Prometheus metrics on localhost."""
-    from sync.cli_json import serve_once
-    from sync.cli_serve import serve_command
+    from sync.cli.jsondoc import serve_once
+    from sync.cli.serve import serve_command
 
     if as_json and not once:
         raise fail("--json needs --once (one document for one turn)", kind="usage")
@@ -499,7 +500,7 @@ def runs(
 ) -> None:
     """The sync log: each run's start, end, trigger, records read per stream, operations
     applied and failed per platform, and exit (default: the last 7 days)."""
-    from sync.cli_runs import log_format, parse_since, runs_command
+    from sync.cli.runs import log_format, parse_since, runs_command
 
     fmt = log_format(as_json=as_json, as_csv=as_csv)
     settings, _ = load_config()
@@ -524,7 +525,7 @@ def errors(
     """Operations that did not get through (failed, or parked after too many attempts): record,
     link, error code and message, attempts (default: the last 7 days)."""
     from sync.alerts.links import RecordLinks
-    from sync.cli_runs import errors_command, log_format, parse_since
+    from sync.cli.runs import errors_command, log_format, parse_since
 
     fmt = log_format(as_json=as_json, as_csv=as_csv)
     settings, _ = load_config()
@@ -543,7 +544,7 @@ def forget_cmd(
 ) -> None:
     """Forget a person (right to erasure): off reengage's lists, campaigns and fields, their
     reengage tasks closed, their rows deleted from the store; later syncs leave them out."""
-    from sync.cli_forget import forget_command, outcome_document, outcome_line
+    from sync.cli.forget import forget_command, outcome_document, outcome_line
 
     settings, rules = load_config(platforms=True)
     engine = open_configured_store(settings)
@@ -597,7 +598,7 @@ def config_check(
     ] = False,
 ) -> None:
     """Load settings and rules, print the effective configuration (secrets masked) or the errors;
-    with ``--connect``, also what each platform answers (sync/cli_connect.py)."""
+    with ``--connect``, also what each platform answers (sync/cli/connect.py)."""
     settings, rules = load_config(platforms=True)
     shown = effective_config(settings)
     summary = {
@@ -612,7 +613,7 @@ def config_check(
     }
     code, checks, lines = 0, None, list[str]()
     if connect:
-        from sync.cli_connect import connect_report
+        from sync.cli.connect import connect_report
 
         checks, lines, code = connect_report(settings, rules)
     if as_json:

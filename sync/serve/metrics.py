@@ -3,7 +3,7 @@
 All collectors live in a :class:`Metrics` object's own ``CollectorRegistry``,
 never prometheus_client's global one: two loops in one process (tests) or a
 library user's own metrics never collide. The endpoint is served by
-:mod:`sync.metrics_http`.
+:mod:`sync.serve.metrics_http`.
 
 Metrics (``reengage_`` prefix):
 

@@ -1,6 +1,6 @@
 """The four linking rules of SPEC §3 as union-find passes over an index of platform records.
 
-:mod:`sync.identity` owns the public types and the decisions a reader needs to
+:mod:`sync.identity.resolve` owns the public types and the decisions a reader needs to
 know about; this module is the machinery: an integer index of the records,
 the merge alias chains, and one function per rule that unions record
 positions. Every rule decides on a snapshot of the components as the earlier
@@ -161,7 +161,7 @@ class RecordIndex:
 
 @dataclass(frozen=True, slots=True)
 class LinkIssue:
-    """What a rule noticed; :mod:`sync.identity` turns it into a reported ambiguity."""
+    """What a rule noticed; :mod:`sync.identity.resolve` turns it into a reported ambiguity."""
 
     kind: str
     email: str | None

@@ -25,7 +25,7 @@ from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from sync.metrics import Metrics
+from sync.serve.metrics import Metrics
 
 log = logging.getLogger("reengage.metrics")
 

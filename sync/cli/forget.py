@@ -23,11 +23,11 @@ from config.rules import Rules
 from connectors.base import Platform, RecordRef
 from sync.apply import apply_plan
 from sync.forget import TASK_TRIGGERS, CreatedTask, Holdings, forget_plan
-from sync.identity_rules import normalise_email
-from sync.journal import load_applied, pending, save_plan, store_version
+from sync.identity.rules import normalise_email
 from sync.plan.model import Plan
 from sync.run import sinks_of
 from sync.store.forgotten import Found, erase, find_person, remember
+from sync.store.journal import load_applied, pending, save_plan, store_version
 from sync.store.schema import created_tasks
 
 
@@ -107,8 +107,8 @@ def _save(conn: Connection, plan: Plan) -> str:
 def forget_command(engine: Engine, settings: Any, rules: Rules, email: str) -> ForgetOutcome:
     """The command's body: holds the store's sync lock (no sync plans for the person while
     their writes are undone) and the connectors; platform errors become CommandError."""
-    from sync.cli_run import CommandError, connected
-    from sync.lock import sync_lock
+    from sync.cli.common import CommandError, connected
+    from sync.serve.lock import sync_lock
 
     if normalise_email(email) is None:
         raise CommandError("no email given: nothing to forget", 2)

@@ -25,12 +25,12 @@ from config.settings import Settings
 from connectors.base import ConfigurationError, ConnectorError, Platform, SetupItem, StopRun
 from sync.alerts import RecordLinks, make_alert_sender
 from sync.apply import AlertSender
-from sync.cli_explain import people
-from sync.cli_options import console_for
-from sync.cli_progress import StreamProgress
-from sync.lock import keep_alive, sync_lock
+from sync.cli.explain import people
+from sync.cli.progress import StreamProgress
+from sync.console import console_for
 from sync.plan.model import Plan
 from sync.run import RunResult, build_connectors, close_all, explain_error, run_cycle, setup_all
+from sync.serve.lock import keep_alive, sync_lock
 from sync.setup_check import describe_gaps, setup_gaps
 
 log = logging.getLogger("reengage.cli")

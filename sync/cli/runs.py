@@ -24,7 +24,8 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy import Engine
 
-from sync.cli_options import console_for, parse_as_of
+from sync.cli.options import parse_as_of
+from sync.console import console_for
 from sync.store.runlog import Failure, RunEntry, failures, recent_runs
 
 if TYPE_CHECKING:  # sync.alerts loads the planner (numba): only `errors` needs it, at run time

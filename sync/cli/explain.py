@@ -22,10 +22,10 @@ from sqlalchemy import Engine, or_, select
 
 from config.rules import Rules
 from connectors.base import ENGAGEMENT_KINDS, ActivityKind, RecordType
-from sync.cli_options import console_for
+from sync.console import console_for
 from sync.engine.explain import Explanation, explain
-from sync.identity import normalise_email
-from sync.record_ids import parse_record_query
+from sync.identity.record_ids import parse_record_query
+from sync.identity.resolve import normalise_email
 from sync.store.schema import activities, persons, platform_records
 from sync.store.snapshot import MirrorPair, load_snapshot, person_mirrors
 
@@ -35,7 +35,7 @@ _BATCH = 500
 
 def find_person(engine: Engine, query: str) -> dict[str, Any] | None:
     """The person whose email, or one of whose record ids in any form reengage or the
-    platforms print (see :mod:`sync.record_ids`), is ``query``."""
+    platforms print (see :mod:`sync.identity.record_ids`), is ``query``."""
     wanted = parse_record_query(query)
     match = []
     if wanted.email is not None:

@@ -23,9 +23,9 @@ from rich.table import Table
 from config.rules import Rules
 from config.settings import HubSpotSettings, SalesforceSettings, Settings, load_settings
 from connectors.base import load_sandbox
-from sync.cli_options import console_for
-from sync.cli_progress import StreamProgress
-from sync.cli_run import print_setup
+from sync.cli.common import print_setup
+from sync.cli.progress import StreamProgress
+from sync.console import console_for
 from sync.report import build_report, render_csv, render_html
 from sync.run import RunResult, build_connectors, close_all, run_cycle, setup_all
 from sync.store.migrate import open_store

@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 
 from config.settings import SettingsError, load_settings, secret_values
-from sync.cli_options import console_for
+from sync.console import console_for
 from sync.logs import setup_logging
 
 db_app = typer.Typer(help="The store's schema: migrate it, or print the SQL.", no_args_is_help=True)
@@ -27,7 +27,7 @@ def _fail(message: str, as_json: bool, code: str) -> typer.Exit:
     """One error: a line on stderr, and with ``--json`` the error document on stdout."""
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     if as_json:
-        from sync.cli_json import emit, error_document
+        from sync.cli.jsondoc import emit, error_document
 
         emit(error_document(message, 2, code=code))
     return typer.Exit(2)
@@ -82,6 +82,6 @@ def upgrade_cmd(
 
 
 def _emit(doc: dict[str, object]) -> None:
-    from sync.cli_json import emit
+    from sync.cli.jsondoc import emit
 
     emit(dict(doc))

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from sync.cli_options import console_for
+from sync.console import console_for
 from sync.logs import JsonFormatter
 
 log = logging.getLogger("reengage.progress")

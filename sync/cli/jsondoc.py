@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 JSON_PARAM = "as_json"
 ERROR_CODES = ("configuration", "not_found", "platform", "stopped", "store", "usage")
-# The code an error gets from its exit code when the caller names none (sync/cli_run.py).
+# The code an error gets from its exit code when the caller names none (sync/cli/common.py).
 CODE_BY_EXIT = {1: "platform", 2: "configuration", 3: "stopped", 130: "stopped"}
 
 
@@ -102,7 +102,7 @@ def error_document(
 def cause_of(exc: BaseException, exit_code: int) -> tuple[str, str | None]:
     """The error code and platform of a CommandError, from the exception it replaced.
 
-    ``sync.cli_run.connected`` raises CommandError ``from None``: the platform's own
+    ``sync.cli.common.connected`` raises CommandError ``from None``: the platform's own
     exception is still its ``__context__``.
     """
     cause = exc.__context__
@@ -200,7 +200,7 @@ def serve_once(settings: Settings, rules: Rules) -> ServeTurn:
     """One serve turn, then the run it recorded (``reengage runs``' entry) as its document:
     ``status`` is the run's, or ``skipped`` when another process held the store's lock."""
     from config.settings import secret_values
-    from sync.cli_serve import serve_command
+    from sync.cli.serve import serve_command
 
     since = datetime.now(UTC).replace(microsecond=0)
     with logged_errors(secret_values(settings)) as errors:

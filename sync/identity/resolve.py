@@ -1,6 +1,6 @@
 """Identity resolution: which HubSpot contacts, Salesforce leads and contacts are one person.
 
-SPEC §3's rules, strongest first (the machinery is in :mod:`sync.identity_rules`):
+SPEC §3's rules, strongest first (the machinery is in :mod:`sync.identity.rules`):
 
 1. **Explicit links**: a HubSpot contact's ``salesforceleadid`` /
    ``salesforcecontactid`` (``sf_lead_id`` / ``sf_contact_id``). A link to a
@@ -38,7 +38,7 @@ them. Merged-away ids still resolve through :attr:`IdentityResult.aliases` and
 **Stability.** A person's primary record is the first in precedence order
 (Salesforce contact > lead > HubSpot contact, oldest first, then id). Its key is
 an *anchor* that survives conversions, new links and merges
-(:mod:`sync.identity_anchors`): given the records' anchors from the last
+(:mod:`sync.identity.anchors`): given the records' anchors from the last
 resolution, each person keeps the anchor of its earliest-created record that has
 one; a person with none takes its primary record's ref, ``"<record_type>:<id>"``.
 Each rule decides on a snapshot of the components the earlier rules made and
@@ -59,8 +59,8 @@ from functools import reduce
 from typing import NamedTuple
 
 from connectors.base import Platform, PlatformRecord, RecordRef, RecordType
-from sync.identity_anchors import TYPE_RANK, AnchorGroup, choose_keys
-from sync.identity_rules import (
+from sync.identity.anchors import TYPE_RANK, AnchorGroup, choose_keys
+from sync.identity.rules import (
     LinkIssue,
     RecordIndex,
     UnionFind,
@@ -278,7 +278,7 @@ def _person(group: Sequence[PlatformRecord]) -> Person:
 def _anchored(
     found: Sequence[Person], index: RecordIndex, anchors: Mapping[RecordRef, str]
 ) -> list[Person]:
-    """The persons under their anchored keys (:mod:`sync.identity_anchors`), sorted by key.
+    """The persons under their anchored keys (:mod:`sync.identity.anchors`), sorted by key.
 
     A merged-away id counts as a member of its survivor's person: the anchor it carried
     (a merged-in person's) is one the survivor's person can inherit.

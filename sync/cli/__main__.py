@@ -1,0 +1,5 @@
+"""``python -m sync.cli``: the ``reengage`` command."""
+
+from sync.cli import main
+
+main()
