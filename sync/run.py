@@ -36,10 +36,10 @@ from sync.apply import AlertSender, ApplyStats, apply_plan
 from sync.decide import Classification, decide
 from sync.plan import make_plan
 from sync.plan.model import Plan
+from sync.planning import plan_input
 from sync.pull import Progress, PullStats, pull
 from sync.store.journal import drop_parked, save_plan, store_version
 from sync.store.persons import IdentityStats, resolve_and_save
-from sync.store.plan_input import build_plan_input
 from sync.store.schema import operations, runs
 
 log = logging.getLogger("reengage.run")
@@ -175,7 +175,7 @@ def plan_all(
 ) -> tuple[str, Plan, int]:
     """Makes the plan, drops parked operations, stores it; returns (plan id, plan, dropped)."""
     with engine.begin() as conn:
-        plan = make_plan(build_plan_input(conn, classification, rules), rules)
+        plan = make_plan(plan_input(conn, classification, rules), rules)
         plan, dropped = drop_parked(conn, plan)
         plan_id = save_plan(
             conn,

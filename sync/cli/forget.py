@@ -1,7 +1,7 @@
 """``reengage forget EMAIL``: a right-to-erasure request, carried out through the applier.
 
 1. The email's salted hash goes into ``forgotten`` first, so that a sync starting
-   meanwhile already plans nothing for the person (:mod:`sync.store.plan_input`).
+   meanwhile already plans nothing for the person (:mod:`sync.planning`).
 2. What the journal says reengage holds for the person (lists, fields, call tasks)
    becomes a plan (:func:`sync.forget.forget_plan`), saved and applied like any other:
    journaled, idempotent, resumable.

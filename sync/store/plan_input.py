@@ -1,22 +1,20 @@
-"""Fills the planner's input from the store and a fresh classification.
+"""What the planner needs from the store, read (never computed) for a list of persons.
 
-Persons' records, consent flags and emails come from the store (as columns);
-the applied state from the journal (one-off writes matched under the person's
-key and the keys its records had before: :func:`sync.store.persons.former_keys`);
-the reactivation / hand-off triggers from
-the engine input the classification ran on. Records that cannot be written
-are left out: deleted ones, merged-away placeholders, and converted leads
-(Salesforce makes a converted lead read-only; its contact carries the person).
-Persons erased by ``reengage forget`` whose records a later read brought back (their
-email, or a record's, hashes to a forgotten one) get no status, no records and no
-email here, so the planner makes nothing for them (:mod:`sync.store.forgotten`).
+Persons' records, consent flags and emails (as columns); the applied state from the
+journal (one-off writes matched under the person's key and the keys its records had
+before: :func:`sync.store.persons.former_keys`); owners, and tasks given today.
+Records that cannot be written are left out: deleted ones, merged-away placeholders,
+and converted leads (Salesforce makes a converted lead read-only; its contact carries
+the person). ``forgotten`` lists the persons erased by ``reengage forget`` whose records
+a later read brought back (their email, or a record's, hashes to a forgotten one):
+:mod:`sync.planning` takes everything away from them (:mod:`sync.store.forgotten`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,14 +22,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from sqlalchemy import Connection, and_, select
 
-from config.rules import Rules
 from connectors.base import Platform, RecordRef, RecordType
-from sync.decide import Classification
-from sync.engine.codes import Status
-from sync.plan.inputs import PersonRecord, PlanInput
-from sync.plan.triggers import triggers_from_input
+from sync.plan.inputs import PersonRecord
 from sync.store.forgotten import forgotten_filter
-from sync.store.journal import load_applied
+from sync.store.journal import AppliedState, load_applied
 from sync.store.persons import former_keys
 from sync.store.schema import operations, owners, persons, platform_records
 
@@ -113,53 +107,29 @@ def _forgotten(conn: Connection, index_of: dict[int, int], emails: list[str | No
     return sorted(hit)
 
 
-def _leave_out(
-    inp: PlanInput, gone: list[int], columns: dict[str, Any], records: list[Any]
-) -> PlanInput:
-    """``inp`` with the forgotten persons' status, records and email taken away, and their
-    records out of the applied memberships (else they would be planned off the lists:
-    undoing reengage's writes is ``forget``'s own plan, run again, not a sync's)."""
-    status = inp.decisions.status.copy()
-    status[gone] = Status.NONE
-    refs = {r.ref for i in gone for r in records[i]}
-    for i in gone:
-        records[i] = ()
-        columns["emails"][i] = None
-    members = {k: v - refs for k, v in inp.applied_members.items()}
-    return replace(
-        inp,
-        decisions=replace(inp.decisions, status=status),
-        records=records,
-        applied_members=members,
-    )
+@dataclass(frozen=True)
+class PlanFacts:
+    """The store's part of the planner's input, in the order of the persons asked for."""
+
+    records: list[tuple[PersonRecord, ...]]
+    columns: dict[str, Any]  # emails, email_opt_out, hard_bounce, do_not_call
+    owners_active: dict[tuple[Platform, str], bool]
+    applied: AppliedState
+    former_keys: dict[str, tuple[str, ...]]
+    tasks_today: dict[tuple[Platform, str], int]
+    forgotten: list[int]  # indexes of erased persons a later read brought back
 
 
-def build_plan_input(conn: Connection, c: Classification, rules: Rules) -> PlanInput:
-    """The planner's input for classification ``c`` (same transaction as the plan's save)."""
-    ids = [int(i) for i in c.snapshot.person_ids]
+def read_plan_facts(conn: Connection, ids: list[int], as_of: datetime, zone: str) -> PlanFacts:
+    """What the planner needs from the store for persons ``ids`` as of ``as_of``."""
     index_of = {pid: i for i, pid in enumerate(ids)}
-    applied = load_applied(conn)
-    reactivation, handoff = triggers_from_input(c.snapshot.input, c.decisions, rules)
-    as_of = c.decisions.as_of
     columns = _person_columns(conn, ids)
-    records = _records(conn, index_of, len(ids))
-    inp = PlanInput(
-        as_of=as_of,
-        decisions=c.decisions,
-        person_keys=c.snapshot.person_keys,
-        person_ids=c.snapshot.person_ids,
-        details=c.snapshot.input.details,
-        records=records,
-        holdout=c.holdout,
-        reactivation=reactivation,
-        handoff=handoff,
+    return PlanFacts(
+        records=_records(conn, index_of, len(ids)),
+        columns=columns,
         owners_active=_owners_active(conn),
-        applied_fields=applied.fields,
-        applied_members=applied.members,
-        created=applied.created | applied.parked,
-        former_keys=former_keys(conn),
-        tasks_today=tasks_today(conn, as_of, rules.dormancy.business_timezone),
-        **columns,
+        applied=load_applied(conn),
+        former_keys=dict(former_keys(conn)),
+        tasks_today=tasks_today(conn, as_of, zone),
+        forgotten=_forgotten(conn, index_of, columns["emails"]),
     )
-    gone = _forgotten(conn, index_of, columns["emails"])
-    return _leave_out(inp, gone, columns, records) if gone else inp
