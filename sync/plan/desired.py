@@ -12,6 +12,8 @@ Choices where SPEC is silent:
 * Segment, period segment and approach exist only while the episode is open; once
   it ended they are not written (they keep their last values, like every field
   but ``status`` once the status is gone).
+* ``fields.dormant_days_mode = "formula"`` (issue 16): nothing here moves with time
+  alone; see :func:`wanted_values`.
 * Instants are sent as ISO-8601 UTC with milliseconds, ``2026-11-24T18:10:32.000Z``,
   on both platforms: Salesforce's DateTime format, and one HubSpot's date-time
   properties accept and return.

@@ -33,7 +33,7 @@ from sync.run import run_cycle
 from sync.store.snapshot import load_snapshot
 from tests.e2e.world import READS_BY_POST, World, open_world
 
-PERSONS = 300
+PERSONS = 200
 DAY = timedelta(days=1)
 LOOKAHEAD_DAYS = 60
 
