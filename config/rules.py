@@ -251,9 +251,26 @@ class SalesforceFields(_Strict):
         return self
 
 
+DormantDaysMode = Literal["written", "formula"]
+
+
 class Fields(_Strict):
+    """Field names, and how ``dormant_days`` reaches the platforms.
+
+    ``dormant_days_mode`` "written" (SPEC §4) writes the day count on every record
+    each day it moves on; "formula" writes it nowhere: Salesforce computes it in a
+    formula field over ``quiet_since`` (created by ``setup``), HubSpot lists and
+    workflows filter on ``quiet_since``, and the score is written as of the last
+    engagement, so a day with no new activity writes nothing.
+    """
+
+    dormant_days_mode: DormantDaysMode = "written"
     hubspot: HubSpotFields = HubSpotFields()
     salesforce: SalesforceFields = SalesforceFields()
+
+    @property
+    def formula_mode(self) -> bool:
+        return self.dormant_days_mode == "formula"
 
 
 def _check_pattern(value: str) -> str:

@@ -2,7 +2,8 @@
 
 * the property group ``rules.fields.hubspot.group`` on contacts and tasks;
 * the ``reengage_*`` contact properties of ``rules.fields.hubspot``, each of
-  the type its values need, and ``reengage_task_key`` on tasks;
+  the type its values need (no ``dormant_days`` in formula mode), and
+  ``reengage_task_key`` on tasks;
 * one MANUAL contact list per name of ``rules.list_names()``.
 
 Something that exists with the wrong type (a property of another type, a list
@@ -45,11 +46,16 @@ _KINDS: dict[str, tuple[str, str]] = {
 
 
 def property_needs(rules: Any) -> list[PropertyNeed]:
-    """Every property reengage writes, from ``rules.fields.hubspot`` (strings unless noted)."""
+    """Every property reengage writes, from ``rules.fields.hubspot`` (strings unless noted).
+
+    In formula mode (``fields.dormant_days_mode``) no day count is written, so its
+    property is not needed (lists and workflows filter on ``quiet_since``).
+    """
     fields = rules.fields.hubspot.model_dump()
+    skipped = {"group", "dormant_days"} if rules.fields.formula_mode else {"group"}
     needs = []
     for key, name in fields.items():
-        if key == "group":
+        if key in skipped:
             continue
         kind, field_type = _KINDS.get(key, ("string", "text"))
         label = "Reengage " + key.replace("_", " ")

@@ -5,6 +5,10 @@ reengage writes (``rules.fields.salesforce``) as ``ok``, ``missing`` (can be cre
 or ``wrong`` (exists with another type: reported, never changed); each campaign
 reengage owns as ``ok`` or ``missing``; and ``Task.OwnerId``'s ``referenceTo``
 (most queues cannot own Tasks, so the owner fallback must be a User).
+In formula mode (``fields.dormant_days_mode``) the dormant days field is a Number
+formula over ``quiet_since`` (:func:`dormant_days_formula`); a plain field of that
+name is ``wrong`` (Salesforce does not turn a field into a formula in place), and
+so is a formula field of that name in written mode (it cannot be written).
 :func:`apply` creates missing fields through the Tooling API
 (``tooling/sobjects/CustomField``) and missing campaigns; a field the user may not
 create becomes ``manual`` with exactly what an admin must create.
@@ -14,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from config.rules import Rules
@@ -37,6 +41,7 @@ class FieldSpec:
     length: int = 0
     precision: int = 0
     scale: int = 0
+    formula: str = ""  # a formula field of this return type when set
 
     @property
     def describe_types(self) -> frozenset[str]:
@@ -47,6 +52,10 @@ class FieldSpec:
             "Checkbox": frozenset({"boolean"}),
         }[self.type]
 
+    @property
+    def kind(self) -> str:
+        return f"{self.type} formula field" if self.formula else f"{self.type} field"
+
     def metadata(self) -> dict[str, Any]:
         body: dict[str, Any] = {"label": self.label, "type": self.type}
         if self.type == "Text":
@@ -55,9 +64,38 @@ class FieldSpec:
             body.update(precision=self.precision, scale=self.scale)
         if self.type == "Checkbox":
             body["defaultValue"] = "false"
+        if self.formula:
+            body.update(formula=self.formula, formulaTreatBlanksAs="BlankAsBlank")
         return body
 
+    def mismatch(self, found: dict[str, Any]) -> str | None:
+        """Why a described field cannot serve as this one (None when it can)."""
+        kind = "formula" if found.get("calculated") else "plain"
+        if found.get("type") not in self.describe_types:
+            return f"is {found.get('type')}, reengage needs {self.type}"
+        if self.formula and kind == "plain":
+            return (
+                f"is a plain {self.type} field; formula mode needs a formula field and "
+                "Salesforce does not turn a field into a formula in place: delete the field "
+                "(its values go) and run setup --create again, or name another field in "
+                "fields.salesforce.dormant_days"
+            )
+        if not self.formula and kind == "formula":
+            return (
+                "is a formula field, which cannot be written; set "
+                'fields.dormant_days_mode = "formula" or name another field'
+            )
+        return None
+
     def instructions(self) -> str:
+        if self.formula:
+            return (
+                f"Setup > Object Manager > {self.sobject} > Fields & Relationships > New: "
+                f"type Formula, return type {self.type}, {self.scale} decimal places, Field "
+                f"Label '{self.label}', Field Name '{self.name.removesuffix('__c')}' (API "
+                f"name {self.name}), formula {self.formula}, blank fields as blanks; give "
+                "the integration user read access."
+            )
         size = {
             "Text": f", length {self.length}",
             "Number": f", {self.precision - self.scale} digits, {self.scale} decimal places",
@@ -85,17 +123,30 @@ _SHAPES: dict[str, tuple[str, str, int, int]] = {
 }
 
 
+def dormant_days_formula(rules: Rules) -> str:
+    """Days since ``quiet_since``, whole days down, as reengage counts them (SPEC §4).
+
+    A Date/Time minus a Date/Time is a number of days with the time as its fraction;
+    ``NOW()`` rather than ``TODAY()``, whose date is the viewing user's.
+    """
+    return f"FLOOR(NOW() - {rules.fields.salesforce.quiet_since})"
+
+
 def field_specs(rules: Rules) -> list[FieldSpec]:
-    """Every custom field reengage writes, with its shape."""
+    """Every custom field reengage writes (or, in formula mode, reads), with its shape."""
     names = rules.fields.salesforce
-    specs = []
+    formula = dormant_days_formula(rules) if rules.fields.formula_mode else ""
+    specs, formulas = [], []
     for key, (label, kind, size, scale) in _SHAPES.items():
         for sobject in ("Lead", "Contact"):
             length = size if kind == "Text" else 0
             precision = size if kind == "Number" else 0
-            specs.append(
-                FieldSpec(sobject, getattr(names, key), label, kind, length, precision, scale)
-            )
+            spec = FieldSpec(sobject, getattr(names, key), label, kind, length, precision, scale)
+            if key == "dormant_days" and formula:
+                formulas.append(replace(spec, formula=formula))
+            else:
+                specs.append(spec)
+    specs += formulas  # after the fields they read: a formula naming no field is refused
     specs.append(FieldSpec("Task", names.task_key, "Reengage Task Key", "Text", 80))
     return specs
 
@@ -112,15 +163,9 @@ def check(client: SalesforceClient, writer: Writer, rules: Rules) -> list[SetupI
         found = described[spec.sobject].get(spec.name.lower())
         name = f"{spec.sobject}.{spec.name}"
         if found is None:
-            items.append(
-                SetupItem("field", name, "missing", f"{spec.type} field", spec.instructions())
-            )
-        elif found.get("type") not in spec.describe_types:
-            items.append(
-                SetupItem(
-                    "field", name, "wrong", f"is {found.get('type')}, reengage needs {spec.type}"
-                )
-            )
+            items.append(SetupItem("field", name, "missing", spec.kind, spec.instructions()))
+        elif (why := spec.mismatch(found)) is not None:
+            items.append(SetupItem("field", name, "wrong", why))
         else:
             items.append(SetupItem("field", name, "ok"))
     names = rules.list_names()
@@ -182,4 +227,4 @@ def _create_field(client: SalesforceClient, spec: FieldSpec) -> SetupItem:
         log.warning("cannot create %s: %s", name, exc.user_message)
         return SetupItem("field", name, "manual", exc.user_message, spec.instructions())
     log.info("created Salesforce field %s", name)
-    return SetupItem("field", name, "created", f"{spec.type} field")
+    return SetupItem("field", name, "created", spec.kind)

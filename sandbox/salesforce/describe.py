@@ -60,6 +60,8 @@ def describe_field(item: FieldDef) -> dict[str, Any]:
         "custom": item.custom,
         "createable": item.createable,
         "updateable": item.updateable,
+        "calculated": bool(item.formula),
+        "calculatedFormula": item.formula or None,
         "nillable": item.nillable,
         "defaultedOnCreate": item.default is not None or item.name == "OwnerId",
         "length": item.length if item.value_class == "string" else 0,

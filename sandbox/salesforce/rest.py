@@ -85,7 +85,7 @@ async def get_record(call: Call) -> Response:
     body: dict[str, Any] = {"attributes": {"type": definition.name, "url": url}}
     for item in fields:
         assert item is not None
-        body[item.name] = to_json(record.get(item.name, item.default))
+        body[item.name] = to_json(item.value(record))
     return JSONResponse(body)
 
 

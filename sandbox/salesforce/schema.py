@@ -9,8 +9,9 @@ all see them.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 STRING_TYPES = frozenset(
     {"id", "string", "picklist", "reference", "email", "textarea", "phone", "url"}
@@ -33,6 +34,14 @@ class FieldDef:
     reference_to: tuple[str, ...] = ()
     length: int = 255
     default: object = None
+    formula: str = ""  # a formula field: computed on every read, never stored or written
+    compute: Callable[[dict[str, Any]], Any] | None = None
+
+    def value(self, record: dict[str, Any]) -> Any:
+        """The field's value on a record: computed for a formula field, else stored."""
+        if self.compute is not None:
+            return self.compute(record)
+        return record.get(self.name, self.default)
 
     @property
     def value_class(self) -> str:

@@ -99,8 +99,7 @@ class _Binder:
         parts = path.split(".")
         if len(parts) == 1:
             definition = self._field(self.target, path)
-            name, default = definition.name, definition.default
-            return Column(name, definition, None, lambda r: r.get(name, default))
+            return Column(definition.name, definition, None, definition.value)
         if len(parts) != 2:
             raise SoqlError(f"relationship path too deep: {path}")
         return self._related(parts[0], parts[1])
@@ -116,12 +115,12 @@ class _Binder:
         parent = self.schema.get(reference.reference_to[0])
         assert parent is not None  # the schema only references its own objects
         definition = self._field(parent, field_name)
-        ref_name, name, resolve = reference.name, definition.name, self.resolve
+        ref_name, resolve = reference.name, self.resolve
 
         def getter(record: Record) -> Any:
             parent_id = record.get(ref_name)
             parent_record = resolve(parent_id) if parent_id else None
-            return None if parent_record is None else parent_record.get(name, definition.default)
+            return None if parent_record is None else definition.value(parent_record)
 
         rel = reference.relationship_name or relationship
         return Column(f"{rel}.{definition.name}", definition, rel, getter)

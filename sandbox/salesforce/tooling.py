@@ -2,19 +2,23 @@
 
 ``reengage setup`` creates its ``Reengage_*__c`` fields this way when the user may
 customise the org; with ``knobs.can_customize`` off the call answers 403
-``INSUFFICIENT_ACCESS``, as for a user without "Customize Application".
+``INSUFFICIENT_ACCESS``, as for a user without "Customize Application". Metadata
+with a ``formula`` makes a formula field (:mod:`.formula`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
 from sandbox.salesforce.errors import ApiError, bad_request
+from sandbox.salesforce.formula import compile_formula
 from sandbox.salesforce.ids import IdMinter
 from sandbox.salesforce.routing import Call
-from sandbox.salesforce.schema import FieldDef
+from sandbox.salesforce.schema import FieldDef, ObjectDef
 
 FIELD_IDS = IdMinter("00N")
 # Metadata type -> (describe type, default when unset)
@@ -25,6 +29,23 @@ _TYPES: dict[str, tuple[str, object]] = {
     "Picklist": ("picklist", None), "Email": ("email", None), "Phone": ("phone", None),
     "Url": ("url", None), "Lookup": ("reference", None),
 }  # fmt: skip
+
+
+def formula_field(
+    name: str, metadata: dict[str, Any], owner: ObjectDef, now: Callable[[], datetime]
+) -> FieldDef:
+    """A formula FieldDef from CustomField metadata with a ``formula``: read-only, computed.
+
+    Raises:
+        ApiError: 400 for an unknown return type or a formula the sandbox cannot evaluate.
+    """
+    plain = field_from_metadata(name, {**metadata, "formula": None})
+    text = str(metadata["formula"])
+    compute = compile_formula(text, owner, now)
+    return FieldDef(
+        name=name, type=plain.type, label=plain.label, custom=True, createable=False,
+        updateable=False, nillable=True, length=plain.length, formula=text, compute=compute,
+    )  # fmt: skip
 
 
 def field_from_metadata(name: str, metadata: dict[str, Any]) -> FieldDef:
@@ -71,7 +92,11 @@ async def create_custom_field(call: Call) -> Response:
     metadata = body.get("Metadata")
     if not isinstance(metadata, dict):
         raise bad_request("REQUIRED_FIELD_MISSING", "Metadata is required", ["Metadata"])
-    call.state.schema.add_field(definition.name, field_from_metadata(field_name, metadata))
+    if metadata.get("formula"):
+        made = formula_field(field_name, metadata, definition, call.state.now)
+    else:
+        made = field_from_metadata(field_name, metadata)
+    call.state.schema.add_field(definition.name, made)
     return JSONResponse(
         {"id": FIELD_IDS.next(), "success": True, "errors": [], "warnings": []}, 201
     )

@@ -19,7 +19,9 @@ Choices where SPEC is silent (and the brief does not decide):
 - ``episode_start_ms`` / ``reactivated_ms`` / ``handed_off_ms`` / ``emails_in_episode``
   / ``historical_score`` describe the person's latest episode (open or ended);
   ``historical_score`` is the whole history's weight for a person never in one.
-- ``score`` is 0 for a person never in an episode.
+- ``score`` is 0 for a person never in an episode. ``score_at_last`` is the same score
+  as of the last engagement that added to it (the one before ``T``'s decay): it moves
+  only with new activity, which is what ``fields.dormant_days_mode = "formula"`` writes.
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ class Decisions:
     task_priority: I8
     dormant_days: I64
     score: F64
+    score_at_last: F64
     quiet_since_ms: I64
     last_engagement_ms: I64
     last_touch: I32
@@ -133,6 +136,7 @@ def classify(inp: EngineInput, rules: Rules, as_of: datetime) -> Decisions:
         task_priority=seg.task_priority,
         dormant_days=dormant_days,
         score=scan.score,
+        score_at_last=scan.score_at_last,
         quiet_since_ms=scan.anchor_ms,
         last_engagement_ms=scan.last_engagement_ms,
         last_touch=scan.last_touch,

@@ -50,8 +50,8 @@ HO_MS, EP_EMAILS, EP_ENG, LAST_ENG, SCORE_T, HO_OK, LAST_TOUCH, N_SLOTS = (
     14,
     15,
 )
-# Float state slots.
-SCORE, HIST_RUN, HIST_AT = 0, 1, 2
+# Float state slots (SCORE_AT: the score as of its last engagement, not decayed to T).
+SCORE, HIST_RUN, HIST_AT, SCORE_AT = 0, 1, 2, 3
 # Episode table columns.
 E_PERSON, E_ANCHOR, E_START, E_END, E_OUTCOME, E_REACT, E_HANDOFF = 0, 1, 2, 3, 4, 5, 6
 _FAR = np.int64(2**62)
@@ -104,6 +104,7 @@ class ScanResult:
     emails_in_episode: I32
     status: I8
     score: F64
+    score_at_last: F64
     historical_score: F64
     has_open_deal: B
     episodes: I64  # [n_episodes, 7] in E_* column order
@@ -217,10 +218,10 @@ def scan_kernel(
 ) -> tuple[I64, F64, I64]:  # fmt: skip
     """Scans every person. ``ip`` = (T, lead, customer, recent, sunset_after) in ms / count,
     ``fp`` = (recent_ms, half_life_ms, reactivation, sql). Returns per-person int state
-    ``[n, N_SLOTS]``, float state ``[n, 3]`` and the episode rows."""
+    ``[n, N_SLOTS]``, float state ``[n, 4]`` and the episode rows."""
     n = created_ms.shape[0]
     out_i = np.empty((n, N_SLOTS), dtype=np.int64)
-    out_f = np.empty((n, 3), dtype=np.float64)
+    out_f = np.empty((n, 4), dtype=np.float64)
     eps = np.empty((max(64, n // 2), 7), dtype=np.int64)
     n_eps = 0
     for p in range(n):
@@ -252,6 +253,7 @@ def scan_kernel(
         if s >= 0:
             eps = _open_episode(S, F, eps, n_eps, p, s)
             n_eps += 1
+        F[SCORE_AT] = F[SCORE] if S[EP_ROW] >= 0 else 0.0
         F[SCORE] = _decayed(F[SCORE], ip[0] - S[SCORE_T], fp[1]) if S[EP_ROW] >= 0 else 0.0
         F[HIST_AT] = F[HIST_AT] if S[EP_ROW] >= 0 else F[HIST_RUN]
         S[WIN_END] = _status(S, ip[0], ip[3], ip[4])  # the slot is reused for the status
@@ -283,6 +285,7 @@ def scan(tl: Timeline, created_ms: I64, prm: Params) -> ScanResult:
         emails_in_episode=np.where(has_ep, out_i[:, EP_EMAILS], 0).astype(np.int32),
         status=out_i[:, WIN_END].astype(np.int8),
         score=out_f[:, SCORE].copy(),
+        score_at_last=out_f[:, SCORE_AT].copy(),
         historical_score=out_f[:, HIST_AT].copy(),
         has_open_deal=out_i[:, OPEN_DEALS] > 0,
         episodes=eps.copy(),

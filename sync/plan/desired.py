@@ -12,6 +12,8 @@ Choices where SPEC is silent:
 * Segment, period segment and approach exist only while the episode is open; once
   it ended they are not written (they keep their last values, like every field
   but ``status`` once the status is gone).
+* ``fields.dormant_days_mode = "formula"`` (issue 16): nothing here moves with time
+  alone; see :func:`wanted_values`.
 * Instants are sent as ISO-8601 UTC with milliseconds, ``2026-11-24T18:10:32.000Z``,
   on both platforms: Salesforce's DateTime format, and one HubSpot's date-time
   properties accept and return.
@@ -84,6 +86,7 @@ class PersonState:
     approach: str | None
     dormant_days: int
     score: float
+    score_at_last: float
     quiet_since_ms: int
     last_engagement_ms: int
     last_touch: str | None
@@ -117,6 +120,7 @@ def person_state(inp: PlanInput, i: int, anchors: I64) -> PersonState:
         approach=_name(d.approach_names, int(d.approach[i])),
         dormant_days=days,
         score=round(float(d.score[i]), 1),
+        score_at_last=round(float(d.score_at_last[i]), 1),
         quiet_since_ms=quiet_ms,
         last_engagement_ms=int(d.last_engagement_ms[i]),
         last_touch=inp.details[touch] if touch >= 0 else None,
@@ -145,8 +149,16 @@ def field_names(rules: Rules, platform: Platform) -> dict[str, str]:
     return {key: getattr(names, key) for key in FIELD_KEYS}
 
 
-def wanted_values(state: PersonState) -> dict[str, FieldValue]:
-    """Field values by key; a key left out is not written (it keeps its last value)."""
+def wanted_values(
+    state: PersonState, platform: Platform, formula: bool = False
+) -> dict[str, FieldValue]:
+    """Field values by key; a key left out is not written (it keeps its last value).
+
+    With ``formula`` (``fields.dormant_days_mode = "formula"``) no value moves with
+    time alone: ``score`` is the score as of the last engagement that added to it,
+    and ``dormant_days`` is not written on Salesforce (a formula field computes it)
+    and emptied on HubSpot, which only writes where written mode left a value.
+    """
     if state.status is Status.NONE:
         return {"status": None}
     values: dict[str, FieldValue] = {
@@ -155,7 +167,7 @@ def wanted_values(state: PersonState) -> dict[str, FieldValue]:
         "period_segment": state.period_segment,
         "approach": state.approach,
         "dormant_days": state.dormant_days,
-        "score": state.score,
+        "score": state.score_at_last if formula else state.score,
         "quiet_since": iso_ms(state.quiet_since_ms),
         "last_engagement_at": iso_ms(state.last_engagement_ms),
         "last_touch": state.last_touch,
@@ -165,6 +177,10 @@ def wanted_values(state: PersonState) -> dict[str, FieldValue]:
         for key in ("segment", "period_segment", "approach"):
             if values[key] is None:
                 del values[key]
+    if formula and platform is Platform.SALESFORCE:
+        del values["dormant_days"]
+    elif formula:
+        values["dormant_days"] = None
     return values
 
 

@@ -46,7 +46,8 @@ def _fields_op(
     names = field_names(rules, platform)
     if state.status is Status.NONE and field_string(applied.get(names["status"])) is None:
         return None  # never in an episode, or already emptied: nothing to write
-    values = changed_values(wanted_values(state), names, applied)
+    wanted = wanted_values(state, platform, rules.fields.formula_mode)
+    values = changed_values(wanted, names, applied)
     handoff_key = stable_key(
         state.key, state.episode_start_ms, Trigger.HANDOFF, ref.record_type, ref.record_id
     )

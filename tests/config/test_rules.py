@@ -71,11 +71,14 @@ def test_shipped_defaults_are_the_spec_numbers() -> None:
         ("[playbook.nobody]\napproach = 'x'\n", "(top level)", "unknown segment"),
         ("[[segments.period]]\nname='a'\nfrom_days=90\nto_days=100\n", "segments", "last period"),
         ("dormancy = [", "(syntax)", "end of document"),
+        ("[fields]\ndormant_days_mode = 'formulas'\n", "fields.dormant_days_mode", "'formula'"),
+        ("[fields]\ndormant_days_mode = true\n", "fields.dormant_days_mode", "'written'"),
     ],
     ids=[
         "negative-days", "unknown-key", "weight-not-number", "misspelt-weight",
         "sql-below-reactivation", "holdout-too-large", "bad-zone", "period-gap",
         "bad-regex", "playbook-unknown-segment", "open-ended-last-period", "toml-syntax",
+        "unknown-dormant-days-mode", "dormant-days-mode-not-text",
     ],
 )  # fmt: skip
 def test_each_mistake_is_named(tmp_path: Path, text: str, path: str, reason: str) -> None:
@@ -99,6 +102,14 @@ def test_a_partial_file_overlays_the_defaults(tmp_path: Path) -> None:
     assert rules.weights.email_open == 1
     assert rules.weights.email_click == 10
     assert rules.dormancy.lead_days == 90
+
+
+def test_dormant_days_are_written_unless_formula_mode_is_chosen(tmp_path: Path) -> None:
+    assert load_rules().fields.dormant_days_mode == "written"  # SPEC §4
+    assert not load_rules().fields.formula_mode
+    rules = load_rules(_write(tmp_path, "[fields]\ndormant_days_mode = 'formula'\n"))
+    assert rules.fields.formula_mode
+    assert rules.fields.salesforce.quiet_since == "Reengage_Quiet_Since__c"  # overlaid, kept
 
 
 def test_missing_file(tmp_path: Path) -> None:

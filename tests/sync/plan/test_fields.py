@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from connectors.base import ActivityKind as K
 from connectors.base import RecordRef
 from sync.engine.builder import InputBuilder
@@ -11,6 +13,7 @@ from sync.plan.model import field_string
 from .factory import (
     RULES,
     AppliedState,
+    T,
     World,
     active,
     ago,
@@ -21,6 +24,7 @@ from .factory import (
     lead,
     ops,
     reactivated,
+    rules_with,
 )
 
 H, S = RULES.fields.hubspot, RULES.fields.salesforce
@@ -164,3 +168,48 @@ def test_an_ended_second_episode_is_described_by_its_own_anchor() -> None:
     assert len(inp.decisions.episodes.person) == 2
     got = values(make_plan(inp, RULES), hs("h1").ref)
     assert got[H.dormant_days] == 197 and got[H.quiet_since] == "2024-11-14T12:00:00.000Z"
+
+
+# ---------------------------------------------------------------- formula mode (issue 16)
+
+FORMULA = rules_with(fields=RULES.fields.model_copy(update={"dormant_days_mode": "formula"}))
+
+
+def dormant_with_an_open(b: InputBuilder) -> int:
+    """Dormant for 100 days with one open 5 days ago: 3 points, decaying, below 10."""
+    p = dormant(100)(b)
+    b.activity(p, K.EMAIL_OPEN, ago(5), "Autumn newsletter")
+    return p
+
+
+def test_formula_mode_writes_the_score_as_of_the_last_engagement_and_no_day_count() -> None:
+    w = World()
+    w.add(dormant_with_an_open, hs("h1"), lead("00Q1"))
+    plan = make_plan(w.input(rules=FORMULA), FORMULA)
+    got_hs, got_sf = values(plan, hs("h1").ref), values(plan, lead("00Q1").ref)
+    assert got_hs[H.score] == got_sf[S.score] == 3.0  # not 3 · 0.5^(5/14) = 2.3
+    assert H.dormant_days not in got_hs and S.dormant_days not in got_sf
+    assert values(make_plan(w.input(), RULES), hs("h1").ref)[H.score] == 2.3
+
+
+def test_formula_mode_writes_nothing_the_next_days_and_written_mode_does() -> None:
+    w = World()
+    w.add(dormant_with_an_open, hs("h1"), lead("00Q1"), contact("003C1"))
+    for rules, expected in ((FORMULA, 0), (RULES, 3)):
+        applied = AppliedState().after(make_plan(w.input(rules=rules), rules))
+        for day in (1, 2):
+            later = T + timedelta(days=day)
+            plan = make_plan(w.input(applied, rules, later), rules)
+            assert len(ops(plan, OpKind.UPDATE_FIELDS)) == expected, (rules.fields, day)
+            applied = applied.after(plan)
+
+
+def test_switching_to_formula_mode_empties_the_hubspot_day_count_once() -> None:
+    w = World()
+    w.add(dormant_with_an_open, hs("h1"), lead("00Q1"))
+    applied = AppliedState().after(make_plan(w.input(), RULES))  # written mode ran before
+    plan = make_plan(w.input(applied, FORMULA), FORMULA)
+    assert values(plan, hs("h1").ref) == {H.dormant_days: None, H.score: 3.0}
+    assert values(plan, lead("00Q1").ref) == {S.score: 3.0}  # the formula field is not written
+    again = make_plan(w.input(applied.after(plan), FORMULA), FORMULA)
+    assert not ops(again, OpKind.UPDATE_FIELDS)
