@@ -8,14 +8,15 @@ that an operator fixes the whole file in one go instead of one error per run.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+
+from config.rules_platform import Fields, Sources, Strict
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("rules.toml")
 
@@ -24,13 +25,7 @@ Points = Annotated[float, Field(ge=0, le=10_000)]
 Priority = Literal["HIGH", "NORMAL", "LOW"]
 
 
-class _Strict(BaseModel):
-    """Base of every rules model: unknown keys are errors, values are not coerced from strings."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class Dormancy(_Strict):
+class Dormancy(Strict):
     lead_days: Days = 90
     customer_days: Days = 365
     recent_days: Days = 30
@@ -55,7 +50,7 @@ class Dormancy(_Strict):
         return value
 
 
-class Scoring(_Strict):
+class Scoring(Strict):
     half_life_days: Annotated[float, Field(gt=0, le=3650)] = 14.0
     reactivation_threshold: Annotated[float, Field(gt=0)] = 10.0
     sql_threshold: Annotated[float, Field(gt=0)] = 30.0
@@ -67,7 +62,7 @@ class Scoring(_Strict):
         return self
 
 
-class Weights(_Strict):
+class Weights(Strict):
     """Points per engagement kind (SPEC §4). Outreach kinds have no weight."""
 
     email_open: Points = 3
@@ -85,17 +80,17 @@ class Weights(_Strict):
         return {name: float(value) for name, value in self.model_dump().items()}
 
 
-class Sunset(_Strict):
+class Sunset(Strict):
     after_emails: Annotated[int, Field(ge=1, le=1000)] = 6
 
 
-class PeriodSegment(_Strict):
+class PeriodSegment(Strict):
     name: str
     from_days: Annotated[int, Field(ge=0)]
     to_days: Annotated[int, Field(ge=1)] | None = None
 
 
-class HighScoreDormant(_Strict):
+class HighScoreDormant(Strict):
     historical_score_min: Points = 60.0
     hubspot_score_min: Points = 50.0
     hubspot_score_property: str = "hubspotscore"
@@ -119,12 +114,12 @@ def _default_two_way() -> list[EngagementKind]:
     return ["meeting_held", "call_connected", "email_reply", "event_attendance"]
 
 
-class ThinTouch(_Strict):
+class ThinTouch(Strict):
     max_engagements: Annotated[int, Field(ge=0)] = 3
     two_way_kinds: list[EngagementKind] = Field(default_factory=_default_two_way)
 
 
-class Rfm(_Strict):
+class Rfm(Strict):
     quantiles: Annotated[int, Field(ge=2, le=10)] = 5
 
 
@@ -135,7 +130,7 @@ def _default_type_order() -> list[TypeSegmentName]:
     return ["high_score_dormant", "lost_deal", "thin_touch"]
 
 
-class Segments(_Strict):
+class Segments(Strict):
     period: list[PeriodSegment]
     customer: str = "dormant_customer"
     type_order: list[TypeSegmentName] = Field(default_factory=_default_type_order)
@@ -164,43 +159,43 @@ class Segments(_Strict):
         return [p.name for p in self.period] + list(self.type_order) + [self.customer]
 
 
-class TaskRule(_Strict):
+class TaskRule(Strict):
     due_business_days: Annotated[int, Field(ge=0, le=365)]
     priority: Priority = "NORMAL"
     include_loss_reason: bool = False
 
 
-class Play(_Strict):
+class Play(Strict):
     approach: str
     task: TaskRule | None = None
 
 
-class Reactivation(_Strict):
+class Reactivation(Strict):
     task: TaskRule = TaskRule(due_business_days=0, priority="HIGH")
 
 
-class Lists(_Strict):
+class Lists(Strict):
     prefix: Annotated[str, Field(min_length=1)] = "Reengage: "
     reactivated: str = "reactivated"
     sunset: str = "sunset"
 
 
-class Tasks(_Strict):
+class Tasks(Strict):
     max_per_owner_per_day: Annotated[int, Field(ge=0)] = 0
 
 
-class Apply(_Strict):
+class Apply(Strict):
     max_attempts: Annotated[int, Field(ge=1, le=100)] = 5  # failures before an operation is parked
 
 
-class Owners(_Strict):
+class Owners(Strict):
     hubspot_fallback_user: str = ""
     salesforce_fallback_user: str = ""
     hubspot_team: list[str] = Field(default_factory=list)
     salesforce_team: list[str] = Field(default_factory=list)
 
 
-class Holdout(_Strict):
+class Holdout(Strict):
     share: Annotated[float, Field(ge=0.0, le=0.5)] = 0.0
     salt: Annotated[str, Field(min_length=1)] = "reengage-holdout-v1"
 
@@ -208,115 +203,12 @@ class Holdout(_Strict):
 FieldValue = str | int | float | bool
 
 
-class Handoff(_Strict):
+class Handoff(Strict):
     hubspot: dict[str, FieldValue] = Field(default_factory=dict)
     salesforce: dict[str, dict[str, FieldValue]] = Field(default_factory=dict)
 
 
-class HubSpotFields(_Strict):
-    group: str = "reengage"
-    status: str = "reengage_status"
-    segment: str = "reengage_segment"
-    period_segment: str = "reengage_period_segment"
-    approach: str = "reengage_approach"
-    dormant_days: str = "reengage_dormant_days"
-    score: str = "reengage_score"
-    quiet_since: str = "reengage_quiet_since"
-    last_engagement_at: str = "reengage_last_engagement_at"
-    last_touch: str = "reengage_last_touch"
-    holdout: str = "reengage_holdout"
-
-
-_SF_CUSTOM = re.compile(r"^[A-Za-z][A-Za-z0-9_]*__c$")
-
-
-class SalesforceFields(_Strict):
-    status: str = "Reengage_Status__c"
-    segment: str = "Reengage_Segment__c"
-    period_segment: str = "Reengage_Period_Segment__c"
-    approach: str = "Reengage_Approach__c"
-    dormant_days: str = "Reengage_Dormant_Days__c"
-    score: str = "Reengage_Score__c"
-    quiet_since: str = "Reengage_Quiet_Since__c"
-    last_engagement_at: str = "Reengage_Last_Engagement_At__c"
-    last_touch: str = "Reengage_Last_Touch__c"
-    holdout: str = "Reengage_Holdout__c"
-    task_key: str = "Reengage_Task_Key__c"
-
-    @model_validator(mode="after")
-    def _custom_names(self) -> SalesforceFields:
-        for key, value in self.model_dump().items():
-            if not _SF_CUSTOM.match(value):
-                raise ValueError(f"{key}: {value!r} is not a Salesforce custom field name (X__c)")
-        return self
-
-
-DormantDaysMode = Literal["written", "formula"]
-
-
-class Fields(_Strict):
-    """Field names, and how ``dormant_days`` reaches the platforms.
-
-    ``dormant_days_mode`` "written" (SPEC §4) writes the day count on every record
-    each day it moves on; "formula" writes it nowhere: Salesforce computes it in a
-    formula field over ``quiet_since`` (created by ``setup``), HubSpot lists and
-    workflows filter on ``quiet_since``, and the score is written as of the last
-    engagement, so a day with no new activity writes nothing.
-    """
-
-    dormant_days_mode: DormantDaysMode = "written"
-    hubspot: HubSpotFields = HubSpotFields()
-    salesforce: SalesforceFields = SalesforceFields()
-
-    @property
-    def formula_mode(self) -> bool:
-        return self.dormant_days_mode == "formula"
-
-
-def _check_pattern(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"not a valid regular expression: {exc}") from exc
-    return value
-
-
-class HubSpotSources(_Strict):
-    call_connected_dispositions: list[str] = Field(
-        default_factory=lambda: ["f240bbac-87c9-4f6e-bf70-924b57d47db7"]
-    )
-    meeting_held_outcomes: list[str] = Field(default_factory=lambda: ["COMPLETED"])
-    download_form_pattern: str = "(?i)whitepaper|download|e-?book|資料"
-    won_stages: list[str] = Field(default_factory=lambda: ["closedwon"])
-    lost_stages: list[str] = Field(default_factory=lambda: ["closedlost"])
-    loss_reason_property: str = "closed_lost_reason"
-
-    _pattern = field_validator("download_form_pattern")(_check_pattern)
-
-
-class SalesforceSources(_Strict):
-    call_connected_dispositions: list[str] = Field(
-        default_factory=lambda: ["Connected", "Spoke", "Conversation"]
-    )
-    email_task_subtypes: list[str] = Field(default_factory=lambda: ["Email", "ListEmail"])
-    email_task_types: list[str] = Field(default_factory=lambda: ["Email"])
-    event_campaign_types: list[str] = Field(
-        default_factory=lambda: ["Webinar", "Seminar / Conference", "Trade Show"]
-    )
-    content_campaign_types: list[str] = Field(default_factory=lambda: ["Content"])
-    registered_statuses: list[str] = Field(default_factory=lambda: ["Registered"])
-    hubspot_mirror_subject_pattern: str = "^(Email (Sent|Opened|Clicked)|Marketing Email):"
-    mirror_window_minutes: Annotated[int, Field(ge=0, le=1440)] = 60
-
-    _pattern = field_validator("hubspot_mirror_subject_pattern")(_check_pattern)
-
-
-class Sources(_Strict):
-    hubspot: HubSpotSources = HubSpotSources()
-    salesforce: SalesforceSources = SalesforceSources()
-
-
-class Rules(_Strict):
+class Rules(Strict):
     """Everything the engine, planner and applier decide with (SPEC §4)."""
 
     dormancy: Dormancy = Dormancy()

@@ -39,8 +39,6 @@ from config.environment import (
 )
 from config.rules import DEFAULT_RULES_FILE
 
-MASK = "**********"
-
 
 class HubSpotTier(StrEnum):
     """Rate-limit tiers of a private app (requests per 10 s, per day)."""
@@ -305,39 +303,6 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{self.data_dir / 'reengage.db'}"
 
 
-def _mask(value: Any) -> Any:
-    if isinstance(value, SecretStr):
-        return MASK if value.get_secret_value() else ""
-    if isinstance(value, dict):
-        return {k: _mask(v) for k, v in value.items()}
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, StrEnum):
-        return value.value
-    return value
-
-
-def effective_config(settings: Settings) -> dict[str, Any]:
-    """The configuration as reengage will use it, with every secret masked.
-
-    The database password is hidden too; Salesforce's auth mode is shown so
-    an operator sees which login flow their variables select.
-    """
-    raw = {name: getattr(settings, name) for name in type(settings).model_fields}
-    shown: dict[str, Any] = {}
-    for name, value in raw.items():
-        if isinstance(value, BaseModel):
-            shown[name] = {k: _mask(getattr(value, k)) for k in type(value).model_fields}
-        else:
-            shown[name] = _mask(value)
-    shown["database_url"] = make_url(settings.store_url).render_as_string(hide_password=True)
-    shown["salesforce"]["auth_mode"] = settings.salesforce.auth_mode or "(not configured)"
-    shown["hubspot"]["auth_mode"] = (
-        "private_app_token" if settings.hubspot.configured else ("(not configured)")
-    )
-    return shown
-
-
 class SettingsError(Exception):
     """The environment does not make a usable configuration; ``problems`` lists each (key, reason).
 
@@ -404,17 +369,3 @@ def require_platforms(settings: Settings) -> None:
     problems = missing_platforms(settings.platforms, configured)
     if problems:
         raise SettingsError(problems)
-
-
-def secret_values(settings: Settings) -> list[str]:
-    """Every configured secret's value, for the log filter that masks them."""
-    found: list[str] = []
-    for section in (settings.hubspot, settings.salesforce, settings.alerts):
-        for name in type(section).model_fields:
-            value = getattr(section, name)
-            if isinstance(value, SecretStr) and value.get_secret_value():
-                found.append(value.get_secret_value())
-    url = make_url(settings.store_url)
-    if url.password:
-        found.append(str(url.password))
-    return found

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from config.rules import SalesforceSources
+from config.rules_platform import SalesforceSources
 from connectors.base import (
     Activity,
     ActivityKind,

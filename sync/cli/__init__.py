@@ -21,12 +21,11 @@ from config.rules import Rules, RulesError, load_rules
 from config.settings import (
     Settings,
     SettingsError,
-    effective_config,
     load_settings,
     require_files,
     require_platforms,
-    secret_values,
 )
+from config.shown import effective_config, secret_values
 from connectors.base import installed_connectors
 from sync.cli.db import db_app
 from sync.cli.jsondoc import cause_of, emit, error_document, json_requested

@@ -20,7 +20,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from config.rules import Rules
-from config.settings import Settings, secret_values
+from config.settings import Settings
+from config.shown import secret_values
 from connectors.base import ConfigurationError, ConnectorError, Platform
 from sync.run import build_connectors, close_all, explain_error
 from sync.setup_check import describe_gaps, setup_gaps

@@ -14,7 +14,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from config.settings import SettingsError, load_settings, secret_values
+from config.settings import SettingsError, load_settings
+from config.shown import secret_values
 from sync.console import console_for
 from sync.logs import setup_logging
 

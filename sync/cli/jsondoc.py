@@ -199,7 +199,7 @@ class ServeTurn:
 def serve_once(settings: Settings, rules: Rules) -> ServeTurn:
     """One serve turn, then the run it recorded (``reengage runs``' entry) as its document:
     ``status`` is the run's, or ``skipped`` when another process held the store's lock."""
-    from config.settings import secret_values
+    from config.shown import secret_values
     from sync.cli.serve import serve_command
 
     since = datetime.now(UTC).replace(microsecond=0)

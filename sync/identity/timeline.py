@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from config.rules import SalesforceSources
+from config.rules_platform import SalesforceSources
 from connectors.base import Activity, ActivityKind, Platform, RecordRef
 
 __all__ = [

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from config.settings import MASK, Settings, SettingsError, effective_config, load_settings
+from config.settings import Settings, SettingsError, load_settings
+from config.shown import MASK, effective_config
 
 
 @pytest.fixture(autouse=True)
@@ -141,7 +142,7 @@ def test_webhook_urls(monkeypatch: pytest.MonkeyPatch, url: str, ok: bool) -> No
 
 
 def test_secret_values_cover_every_secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    from config.settings import secret_values
+    from config.shown import secret_values
 
     for key, value in ENV.items():
         monkeypatch.setenv(key, value)

@@ -39,3 +39,20 @@ def test_formatter_includes_errors() -> None:
             "reengage", logging.ERROR, __file__, 1, "x", None, sys.exc_info()
         )
     assert "RuntimeError: boom" in json.loads(JsonFormatter().format(record))["error"]
+
+
+def test_a_url_encoded_secret_is_masked_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A password with reserved characters travels encoded in a URL (``p%40ss%2F1``)."""
+    from config.settings import load_settings
+    from config.shown import secret_values
+
+    for key in [k for k in __import__("os").environ if k.startswith("REENGAGE_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("REENGAGE_DATABASE_URL", "postgresql://u:p%40ss%2F1@127.0.0.1/test")
+    secrets = secret_values(load_settings())
+    record = logging.LogRecord(
+        "reengage.x", logging.ERROR, __file__, 1, "cannot reach %s (password %s)",
+        ("postgresql://u:p%40ss%2F1@127.0.0.1/test", "p@ss/1"), None,
+    )  # fmt: skip
+    RedactSecrets(secrets).filter(record)
+    assert "p%40ss%2F1" not in record.getMessage() and "p@ss/1" not in record.getMessage()

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from config.rules import SalesforceSources, load_rules
+from config.rules import load_rules
+from config.rules_platform import SalesforceSources
 from connectors.base import Activity, ActivityKind, Platform, RecordRef, RecordType
 from sync.identity.timeline import (
     PLATFORM_CODES,

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from config.rules import SalesforceSources
+from config.rules_platform import SalesforceSources
 from connectors.base import TaskRequest, WriteStatus
 from connectors.salesforce import mapping
 from connectors.salesforce.connector import SalesforceConnector

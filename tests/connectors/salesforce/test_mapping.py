@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from config.rules import SalesforceSources
+from config.rules_platform import SalesforceSources
 from connectors.base import ActivityKind, DealStatus, RecordRef, RecordType
 from connectors.salesforce import mapping
 
