@@ -30,7 +30,6 @@ from .model import (
     PlanCounts,
     Trigger,
     field_string,
-    infer_ref,
     stable_key,
 )
 from .tasks import task_key, task_ops
@@ -75,7 +74,6 @@ __all__ = [
     "alert_key",
     "describe",
     "field_string",
-    "infer_ref",
     "make_plan",
     "stable_key",
     "task_key",

@@ -32,7 +32,6 @@ from connectors.base import (
     MembershipChange,
     Platform,
     RecordRef,
-    RecordType,
     TaskClose,
     TaskRequest,
 )
@@ -96,17 +95,6 @@ def field_string(value: FieldValue) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def infer_ref(platform: Platform, record_id: str) -> RecordRef:
-    """A RecordRef for a list member stored without its type (HubSpot lists hold contacts;
-    Salesforce ids start with the object's key prefix: ``003`` contact, else lead)."""
-    if platform is Platform.HUBSPOT:
-        return RecordRef(RecordType.HUBSPOT_CONTACT, record_id)
-    kind = (
-        RecordType.SALESFORCE_CONTACT if record_id.startswith("003") else RecordType.SALESFORCE_LEAD
-    )
-    return RecordRef(kind, record_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, delete, func, select, update
 
 from connectors.base import Platform, RecordRef, RecordType, WriteResult, WriteStatus
-from sync.plan.model import Operation, OpKind, Plan, infer_ref
+from sync.plan.model import Operation, OpKind, Plan
 from sync.store.mirror import _chunks, _upsert
 from sync.store.schema import (
     applied_fields,
@@ -101,24 +101,12 @@ def load_applied(conn: Connection) -> AppliedState:
 
 
 def _memberships(conn: Connection) -> Iterable[tuple[Platform, str, RecordRef]]:
-    """Applied memberships with each member's record type (from the stored record when
-    known, else inferred from the id: a removal must name the right Salesforce object)."""
-    am, pr = applied_memberships, platform_records
-    query = select(am.c.platform, am.c.list_name, am.c.record_id, pr.c.record_type).outerjoin(
-        pr,
-        and_(
-            pr.c.record_id == am.c.record_id,
-            pr.c.record_type.like(am.c.platform + "%"),
-        ),
-    )
+    """Applied memberships, each member with the record type it was added as (a removal
+    must name the right object: a Salesforce lead or contact)."""
+    am = applied_memberships
+    query = select(am.c.platform, am.c.list_name, am.c.record_id, am.c.record_type)
     for platform_name, list_name, record_id, record_type in conn.execute(query):
-        platform = Platform(platform_name)
-        ref = (
-            RecordRef(RecordType(record_type), record_id)
-            if record_type
-            else infer_ref(platform, record_id)
-        )
-        yield platform, list_name, ref
+        yield Platform(platform_name), list_name, RecordRef(RecordType(record_type), record_id)
 
 
 def parked_keys(conn: Connection) -> frozenset[str]:
@@ -314,7 +302,8 @@ class _AppliedRows:
                 "record_id": op.record.record_id,
             }
             if op.op is OpKind.ADD_MEMBER:
-                self.added[tuple(key.values())] = {**key, "applied_at": now}  # type: ignore[index]
+                row = {**key, "record_type": op.record.record_type.value, "applied_at": now}
+                self.added[tuple(key.values())] = row  # type: ignore[index]
             else:
                 self.removed.append({f"k_{k}": v for k, v in key.items()})
         if op.one_off:

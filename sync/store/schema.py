@@ -371,6 +371,7 @@ applied_memberships = Table(
     Column("platform", String(16), primary_key=True),
     Column("list_name", String(300), primary_key=True),
     Column("record_id", Id, primary_key=True),
+    Column("record_type", String(32)),  # what it was added as (always written)
     Column("applied_at", UtcDateTime(), nullable=False),
 )
 

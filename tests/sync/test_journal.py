@@ -107,3 +107,18 @@ def test_a_parked_write_is_dropped_from_later_plans(engine: Engine) -> None:
     with engine.connect() as conn:
         kept, dropped = drop_parked(conn, Plan.of([again, ops()[0]]))
     assert dropped == 1 and [o.op for o in kept.operations] == [OpKind.UPDATE_FIELDS]
+
+
+def test_a_member_keeps_the_record_type_it_was_added_as(engine: Engine) -> None:
+    """A Salesforce contact whose id does not start with ``003`` (ids are the org's), and
+    whose record the store no longer holds, is still a contact when it leaves the list."""
+    contact = RecordRef(RecordType.SALESFORCE_CONTACT, "0xxA0000001AbCdEAA")
+    add = Operation(OpKind.ADD_MEMBER, Platform.SALESFORCE, contact, "Reengage: lost_deal", {},
+                    "k-sf-add", 1, "lost_deal")  # fmt: skip
+    with engine.begin() as conn:
+        plan_id = save_plan(conn, Plan.of([add]), as_of=NOW, version=store_version(conn))
+        entries = pending(conn, plan_id)
+        result = WriteResult("k-sf-add", WriteStatus.APPLIED)
+        record_outcomes(conn, [(entries[0], result)], max_attempts=3, now=NOW)
+        applied = load_applied(conn)
+    assert applied.members[(Platform.SALESFORCE, "Reengage: lost_deal")] == frozenset({contact})
