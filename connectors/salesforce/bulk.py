@@ -25,14 +25,19 @@ from typing import Any
 
 from simple_salesforce.api import Salesforce
 from simple_salesforce.bulk2 import Operation
+from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_exponential
 
-from connectors.errors import ConnectorError, RecordError
+from connectors.errors import ConnectorError, RecordError, StopRun
 from connectors.salesforce import soql
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.increments import Row, StreamState, high_water
 from connectors.salesforce.streams import Stream
 
 log = logging.getLogger("reengage.salesforce.bulk")
+FINAL_STATES = frozenset({"JobComplete", "Failed", "Aborted"})
+POLL_DEADLINE = 1800.0
+"""Seconds a run waits for one Bulk query job (Salesforce runs a job for up to days)."""
+
 NUMERIC = {"double": float, "currency": float, "percent": float, "int": int, "long": int}
 
 
@@ -75,6 +80,7 @@ class BulkReader:
         client: the connector's request gate.
         max_records: rows per results chunk (``maxRecords``).
         poll_seconds: first wait between status polls (doubling, at most 10 s).
+        poll_deadline: how long a run waits for one job before it stops cleanly (seconds).
         sleep: how to wait between polls.
     """
 
@@ -84,11 +90,13 @@ class BulkReader:
         *,
         max_records: int = 50_000,
         poll_seconds: float = 1.0,
+        poll_deadline: float = POLL_DEADLINE,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.client = client
         self.max_records = max_records
         self.poll_seconds = poll_seconds
+        self.poll_deadline = poll_deadline
         self.sleep = sleep
 
     def read(
@@ -97,6 +105,7 @@ class BulkReader:
         """Chunks of typed rows, each with the state that resumes after it."""
         if state.phase != "bulk" or not state.job:
             state = self._start(stream, fields)
+            yield [], state  # the job's id is kept: a run stopped while it runs waits on it
         try:
             self._wait(stream.sobject, str(state.job))
         except RecordError as exc:
@@ -127,17 +136,38 @@ class BulkReader:
         return StreamState(phase="bulk", job=str(job["id"]), locator="")
 
     def _wait(self, sobject: str, job_id: str) -> None:
-        delay = self.poll_seconds
-        while True:
-            info = self.client.call(lambda sf: _jobs(sf, sobject).get_job(job_id, True))
-            job_state = info.get("state")
-            if job_state == "JobComplete":
-                return
-            if job_state in ("Failed", "Aborted"):
-                raise ConnectorError(
-                    f"Salesforce bulk query job for {sobject} ended {job_state}: "
-                    f"{info.get('errorMessage', '')}",
-                    platform="salesforce",
-                )
-            self.sleep(delay)
-            delay = min(delay * 2, 10.0)
+        """Polls the job until it is complete (waits doubling from ``poll_seconds`` to 10 s),
+        through the one retry policy's machinery (tenacity), for at most ``poll_deadline``.
+
+        Raises:
+            StopRun: the job still runs at the deadline (its id is saved: the next run
+                waits on the same job).
+            ConnectorError: the job failed or was aborted.
+        """
+        poll = Retrying(
+            retry=retry_if_result(lambda state: state not in FINAL_STATES),
+            wait=wait_exponential(multiplier=self.poll_seconds, min=self.poll_seconds, max=10.0),
+            stop=stop_after_delay(self.poll_deadline),
+            sleep=self.sleep,
+            reraise=True,
+        )
+        try:
+            info: dict[str, Any] = {}
+
+            def state() -> str:
+                info.update(self.client.call(lambda sf: _jobs(sf, sobject).get_job(job_id, True)))
+                return str(info.get("state"))
+
+            final = poll(state)
+        except RetryError:
+            raise StopRun(
+                f"Salesforce bulk query job {job_id} for {sobject} is still "
+                f"{info.get('state')} after {self.poll_deadline:.0f} s: the next run waits on it",
+                platform="salesforce",
+            ) from None
+        if final != "JobComplete":
+            raise ConnectorError(
+                f"Salesforce bulk query job for {sobject} ended {final}: "
+                f"{info.get('errorMessage', '')}",
+                platform="salesforce",
+            )

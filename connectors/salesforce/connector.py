@@ -29,6 +29,7 @@ from connectors.base import (
     RecordType,
     SetupItem,
     Skip,
+    StopRun,
     TaskClose,
     TaskRequest,
     WriteResult,
@@ -259,12 +260,21 @@ def _by_ids(ids: Sequence[str], fields: list[str]) -> str:
 
 
 def list_last(pages: Iterator[Any]) -> Iterator[tuple[Any, bool]]:
-    """Each item with a flag saying whether it is the last (one item of look-ahead)."""
+    """Each item with a flag saying whether it is the last (one item of look-ahead).
+
+    When the source stops the run while an item is held, the item is handed on first
+    (not last): its cursor is progress the next run resumes from.
+    """
     previous: Any = None
     started = False
-    for item in pages:
+    try:
+        for item in pages:
+            if started:
+                yield previous, False
+            previous, started = item, True
+    except StopRun:
         if started:
             yield previous, False
-        previous, started = item, True
+        raise
     if started:
         yield previous, True

@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors.salesforce import soql
-from connectors.salesforce.bulk import BulkReader
+from connectors.salesforce.bulk import POLL_DEADLINE, BulkReader
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.deletions import read_deleted
 from connectors.salesforce.fieldlists import FieldLists
@@ -54,6 +54,8 @@ class ReadOptions:
         bulk_threshold: objects with more rows than this are backfilled with Bulk API 2.0.
         bulk_max_records: rows per Bulk 2.0 results chunk.
         bulk_poll_seconds: first wait between Bulk 2.0 job status polls.
+        bulk_poll_deadline: how long a run waits for one Bulk 2.0 job before it stops
+            cleanly (the next run waits on the same job).
         batch_size: REST query page size (200..2000).
         deleted_every: getDeleted is asked when its window is at least this long.
         clock: now, in UTC (the getDeleted window ends there).
@@ -62,6 +64,7 @@ class ReadOptions:
     bulk_threshold: int = 10_000
     bulk_max_records: int = 50_000
     bulk_poll_seconds: float = 1.0
+    bulk_poll_deadline: float = POLL_DEADLINE
     batch_size: int = 2000
     deleted_every: timedelta = timedelta(hours=1)
     clock: Callable[[], datetime] = field(default=_utc_now)
@@ -81,7 +84,10 @@ class StreamReader:
         self.client = client
         self.options = options
         self.bulk = BulkReader(
-            client, max_records=options.bulk_max_records, poll_seconds=options.bulk_poll_seconds
+            client,
+            max_records=options.bulk_max_records,
+            poll_seconds=options.bulk_poll_seconds,
+            poll_deadline=options.bulk_poll_deadline,
         )
         self.lists = FieldLists(client, options.clock)
 

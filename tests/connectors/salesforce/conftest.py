@@ -102,6 +102,7 @@ def make_connector(org: SalesforceEmulator, rules: Rules, clock: Clock) -> MakeC
         lock_retries: int = 3,
         batch_size: int = 2000,
         bulk_write_threshold: int = 2000,
+        bulk_poll_deadline: float = 1800.0,
         **extra: Any,
     ) -> SalesforceConnector:
         waits = Waits()
@@ -114,6 +115,7 @@ def make_connector(org: SalesforceEmulator, rules: Rules, clock: Clock) -> MakeC
             bulk_threshold=bulk_threshold,
             bulk_max_records=2000,
             bulk_poll_seconds=0.001,
+            bulk_poll_deadline=bulk_poll_deadline,
             batch_size=batch_size,
             clock=clock,
         )

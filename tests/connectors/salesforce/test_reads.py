@@ -7,7 +7,9 @@ from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from typing import Any
 
-from connectors.base import Cursor, Page, RecordType
+import pytest
+
+from connectors.base import Cursor, Page, RecordType, StopRun
 from connectors.salesforce.connector import SalesforceConnector
 from sandbox.salesforce import SalesforceEmulator
 
@@ -178,3 +180,22 @@ def test_a_lapsed_get_deleted_window_schedules_a_full_reread(
     assert sum(
         r.ref.record_type == RecordType.SALESFORCE_LEAD for r in records
     ) == live_and_deleted(org, "Lead")
+
+
+def test_a_bulk_job_still_running_at_the_deadline_stops_cleanly_and_is_waited_on_next(
+    org: SalesforceEmulator, make_connector: MakeConnector
+) -> None:
+    """A run does not wait on a Bulk job for ever: it stops (StopRun) with the job's id in
+    its cursor, and the next run reads that same job instead of starting another."""
+    org.state.knobs.bulk_polls_to_complete = 10**9  # the org never finishes the job
+    connector = make_connector(bulk_threshold=100, bulk_poll_deadline=0.3)
+    cursors: Cursors = {}
+    with pytest.raises(StopRun, match="still InProgress"):
+        drain(connector.read_records({}), cursors)
+    assert bulk_jobs(org) == 1
+    assert next(iter(cursors.values())).value["phase"] == "bulk"
+    org.state.knobs.bulk_polls_to_complete = 0
+    records = drain(connector.read_records(cursors), cursors)
+    leads = [r for r in records if r.ref.record_type is RecordType.SALESFORCE_LEAD]
+    assert len(leads) == live_and_deleted(org, "Lead")
+    assert bulk_jobs(org) == 2  # the lead job waited on, then the contacts' own
