@@ -17,6 +17,10 @@ until the streak's waits would pass ``max_wait_seconds``; then
 :class:`~connectors.errors.StopRun` (exit 3, the next run resumes). Without a
 streak (alert webhooks) a 429 counts as any other failure.
 
+Record-level retries go through the same machinery: :func:`retry_records` (rows
+locked by another transaction) and :func:`retry_creates` (a non-idempotent create
+tried again only after a look-up of what the failed request may have made).
+
 Tests pass a ``sleep`` that records the waits instead of sleeping.
 """
 
@@ -34,6 +38,9 @@ from tenacity import (
     RetryCallState,
     Retrying,
     retry_if_exception,
+    retry_if_result,
+    stop_after_attempt,
+    wait_exponential,
     wait_exponential_jitter,
 )
 
@@ -157,3 +164,50 @@ def call_with_retry(
     if streak is not None:
         streak.passed()
     return result
+
+
+def retry_records(
+    attempt: Callable[[], list[int]],
+    *,
+    retries: int,
+    sleep: Callable[[float], None] = time.sleep,
+    initial: float = 0.5,
+) -> None:
+    """Calls ``attempt`` again while it answers records to try again (rows another
+    transaction held locked), at most ``retries`` more times, waiting ``initial`` doubling
+    between. ``attempt`` keeps each record's latest outcome itself: what is still locked
+    after the last try stays failed."""
+    Retrying(
+        retry=retry_if_result(bool),
+        stop=stop_after_attempt(retries + 1),
+        wait=wait_exponential(multiplier=initial),
+        sleep=sleep,
+        retry_error_callback=lambda state: None,
+    )(attempt)
+
+
+def retry_creates(
+    create: Callable[[], T],
+    *,
+    look_up: Callable[[], None],
+    attempts: int,
+    sleep: Callable[[float], None] = time.sleep,
+    initial: float = 0.5,
+) -> T:
+    """Creation, which is not idempotent, tried again after a retriable failure only once
+    ``look_up`` has found what the failed request may have created (so ``create`` makes
+    only what is still missing); the last failure is raised."""
+
+    def look_up_first(state: RetryCallState) -> None:
+        if state.attempt_number > 1:
+            look_up()
+
+    retrying = Retrying(
+        retry=retry_if_exception(heals_by_waiting),
+        stop=stop_after_attempt(attempts),
+        wait=wait_exponential(multiplier=initial),
+        sleep=sleep,
+        before=look_up_first,
+        reraise=True,
+    )
+    return retrying(create)

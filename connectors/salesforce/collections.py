@@ -23,6 +23,7 @@ from typing import Any
 
 from connectors.base import WriteResult, WriteStatus
 from connectors.errors import RecordError
+from connectors.retry import retry_records
 from connectors.salesforce.client import SalesforceClient
 
 MAX_RECORDS = 200
@@ -154,8 +155,10 @@ class Collections:
         already: frozenset[str],
     ) -> dict[int, WriteResult]:
         done: dict[int, WriteResult] = {}
-        pending = indexes
-        for attempt in range(self.lock_retries + 1):
+        pending = list(indexes)
+
+        def attempt() -> list[int]:
+            nonlocal pending
             try:
                 answer = send(pending)
             except RecordError as exc:
@@ -163,16 +166,11 @@ class Collections:
                     done[i] = WriteResult(
                         keys[i], WriteStatus.FAILED, error_code=exc.code, message=exc.user_message
                     )
-                return done
-            again = []
+                return []
             for i, item in zip(pending, answer, strict=True):
-                result = outcome(keys[i], item, already)
-                if result.error_code == LOCKED and attempt < self.lock_retries:
-                    again.append(i)
-                else:
-                    done[i] = result
-            if not again:
-                break
-            pending = again
-            self.client.sleep(0.5 * 2**attempt)
+                done[i] = outcome(keys[i], item, already)
+            pending = [i for i in pending if done[i].error_code == LOCKED]
+            return pending
+
+        retry_records(attempt, retries=self.lock_retries, sleep=self.client.sleep)
         return done

@@ -29,7 +29,8 @@ from connectors.base import (
     WriteResult,
     WriteStatus,
 )
-from connectors.errors import ConnectorError, RetriableError
+from connectors.errors import ConnectorError
+from connectors.retry import retry_creates
 from connectors.salesforce import soql
 from connectors.salesforce.client import SalesforceClient, next_page
 from connectors.salesforce.collections import ALREADY, Collections, chunks
@@ -134,18 +135,17 @@ class Writer:
         wanted = sorted({n for n in names if n not in self._campaigns})
         if wanted:
             self._campaigns.update(self.find_campaigns(wanted))
-        for attempt in range(CREATE_ATTEMPTS):
+
+        def create() -> None:
             missing = [n for n in wanted if n not in self._campaigns]
-            if not missing:
-                break
-            try:
+            if missing:
                 self._create_campaigns(missing)
-                break
-            except RetriableError:
-                if attempt == CREATE_ATTEMPTS - 1:
-                    raise
-                self.client.sleep(0.5 * 2**attempt)
-                self._campaigns.update(self.find_campaigns(missing))  # what may have landed
+
+        def look_up() -> None:  # what the failed request may have created
+            missing = [n for n in wanted if n not in self._campaigns]
+            self._campaigns.update(self.find_campaigns(missing))
+
+        retry_creates(create, look_up=look_up, attempts=CREATE_ATTEMPTS, sleep=self.client.sleep)
         return {n: self._campaigns[n] for n in names if n in self._campaigns}
 
     def _create_campaigns(self, names: list[str]) -> None:
@@ -287,26 +287,26 @@ class Writer:
     def _create_chunk(
         self, tasks: Sequence[TaskRequest], part: list[int]
     ) -> Iterator[tuple[int, WriteResult]]:
-        for attempt in range(CREATE_ATTEMPTS):
-            keys = [tasks[i].idempotency_key for i in part]
-            try:
-                saved = self.collections.save(
-                    "POST", keys, [self._task_record(tasks[i]) for i in part], idempotent=False
-                )
-                yield from zip(part, saved, strict=True)
-                return
-            except RetriableError:
-                if attempt == CREATE_ATTEMPTS - 1:
-                    raise
-                self.client.sleep(0.5 * 2**attempt)
-                landed = self.find_tasks(keys)  # what the failed request may have created
-                for i in part:
-                    key = tasks[i].idempotency_key
-                    if key in landed:
-                        yield i, WriteResult(key, WriteStatus.APPLIED, platform_id=landed[key])
-                part = [i for i in part if tasks[i].idempotency_key not in landed]
-                if not part:
-                    return
+        results: dict[int, WriteResult] = {}
+
+        def create() -> None:
+            todo = [i for i in part if i not in results]
+            keys = [tasks[i].idempotency_key for i in todo]
+            if todo:
+                records = [self._task_record(tasks[i]) for i in todo]
+                saved = self.collections.save("POST", keys, records, idempotent=False)
+                results.update(zip(todo, saved, strict=True))
+
+        def look_up() -> None:  # what the failed request may have created
+            todo = [i for i in part if i not in results]
+            landed = self.find_tasks([tasks[i].idempotency_key for i in todo])
+            for i in todo:
+                key = tasks[i].idempotency_key
+                if key in landed:
+                    results[i] = WriteResult(key, WriteStatus.APPLIED, platform_id=landed[key])
+
+        retry_creates(create, look_up=look_up, attempts=CREATE_ATTEMPTS, sleep=self.client.sleep)
+        yield from sorted(results.items())
 
     def closed_status(self) -> str:
         """The Task status that closes a task: the org's ``TaskStatus`` value with ``IsClosed``
