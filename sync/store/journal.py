@@ -7,8 +7,10 @@ outcome is recorded with the state it implies in one transaction:
   state — ``applied_fields`` for field updates, ``applied_memberships`` for list
   changes, ``created_tasks`` for tasks, alerts and hand-off writes;
 * ``failed`` keeps the platform's error code and message; an idempotency key
-  that failed ``rules.apply.max_attempts`` times is ``parked``: no longer
-  planned, listed by ``reengage report`` for a person to look at.
+  that failed ``rules.apply.max_attempts`` times, or once with a refusal that
+  trying again cannot change (``WriteResult.retriable`` false: a validation rule,
+  a bad value), is ``parked``: no longer planned, listed by ``reengage report``
+  and ``reengage errors`` for a person to look at.
 
 The planner diffs against the applied state (:func:`load_applied`), so an
 unchanged world plans nothing, and a crash between a platform's answer and the
@@ -252,7 +254,10 @@ def _failed(
             operations.c.id != entry.id,
         )
     ).scalar_one()
-    status = "parked" if earlier + 1 >= max_attempts else "failed"
+    # a refusal that trying again cannot change (a validation rule, a bad value) is parked
+    # at once; what may pass next time (a locked row, an outage) after max_attempts runs
+    parked = not result.retriable or earlier + 1 >= max_attempts
+    status = "parked" if parked else "failed"
     conn.execute(
         update(operations)
         .where(operations.c.id == entry.id)

@@ -39,7 +39,7 @@ class FakeSink:
 
     def _answer(self, keys: list[str]) -> list[WriteResult]:
         return [
-            WriteResult(k, WriteStatus.FAILED, error_code="BAD", message="nope")
+            WriteResult(k, WriteStatus.FAILED, error_code="BUSY", message="nope", retriable=True)
             if k in self.fail
             else WriteResult(k, WriteStatus.APPLIED, platform_id="id-" + k)
             for k in keys

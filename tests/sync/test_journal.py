@@ -77,8 +77,9 @@ def test_failures_are_retried_then_parked(engine: Engine) -> None:
             plan_id = save_plan(conn, Plan.of([failing]), as_of=NOW, version="v")
             (entry,) = pending(conn, plan_id)
             bad = WriteResult(
-                "k-add", WriteStatus.FAILED, error_code="INVALID_LIST", message="no list"
-            )
+                "k-add", WriteStatus.FAILED, error_code="INVALID_LIST", message="no list",
+                retriable=True,
+            )  # fmt: skip
             record_outcomes(conn, [(entry, bad)], max_attempts=3, now=NOW)
             status = conn.execute(
                 select(operations.c.status).where(operations.c.id == entry.id)
@@ -88,6 +89,16 @@ def test_failures_are_retried_then_parked(engine: Engine) -> None:
         assert load_applied(conn).parked == frozenset({"k-add"})
         (parked,) = parked_operations(conn)
     assert parked.error_code == "INVALID_LIST"
+
+
+def test_a_refusal_that_cannot_change_is_parked_at_once(engine: Engine) -> None:
+    """A validation rule refuses the same values every run: no second or third try."""
+    with engine.begin() as conn:
+        plan_id = save_plan(conn, Plan.of([ops()[1]]), as_of=NOW, version="v")
+        (entry,) = pending(conn, plan_id)
+        refused = WriteResult("k-add", WriteStatus.FAILED, error_code="VALIDATION", message="no")
+        record_outcomes(conn, [(entry, refused)], max_attempts=3, now=NOW)
+        assert load_applied(conn).parked == frozenset({"k-add"})
 
 
 def test_a_parked_write_is_dropped_from_later_plans(engine: Engine) -> None:
