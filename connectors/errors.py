@@ -71,6 +71,11 @@ class SetupMissing(RecordError):
     deleted, renamed or never created. Each connector tells it from its platform's codes."""
 
 
+class PaginationLoop(ConnectorError):
+    """A listing handed out a page token it had handed out before: read on, it would
+    never end. The stream is not read further this run."""
+
+
 class StopRun(ConnectorError):
     """Stop the run cleanly with cursors saved; the next run resumes."""
 

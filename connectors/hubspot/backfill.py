@@ -7,7 +7,7 @@ Cursor rules (pure functions, tested with before / after values):
 * ``{"mode": "backfill", "after": A, "started": S}`` -> resume after page token A;
 * the last page carries ``{"mode": "increment", "since": S}`` and ``complete``.
 
-A page token identical to the previous one is an error, not an endless loop.
+A page token handed out before is a loop (:mod:`connectors.paging`), not read for ever.
 Archived objects are backfilled by the same loop with ``archived=True`` under the
 stream name ``<stream>_archived``; their increments are a rolling scan of the
 archived list, one page per increment (:func:`read_archived_page`).
@@ -19,10 +19,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.errors import ConnectorError
 from connectors.hubspot.client import HubSpotClient
-from connectors.hubspot.limits import PLATFORM
 from connectors.hubspot.streams import ObjectStream, RawObject, raw_from_sdk
+from connectors.paging import PageTokens
 
 PAGE_SIZE = 100
 BACKFILL = "backfill"
@@ -49,11 +48,6 @@ def after_page(state: Mapping[str, Any], next_after: str | None) -> dict[str, An
     """The cursor after a page: the next token, or the switch to increments when done."""
     if next_after is None:
         return {"mode": INCREMENT, "since": int(state["started"])}
-    if next_after == state.get("after"):
-        raise ConnectorError(
-            f"HubSpot returned the same page token twice ({next_after}); stopping the loop",
-            platform=PLATFORM,
-        )
     return {"mode": BACKFILL, "after": next_after, "started": int(state["started"])}
 
 
@@ -74,6 +68,7 @@ def read_list(
 ) -> Iterator[RawPage]:
     """Pages of one object type through ``GET /crm/v3/objects/{type}``, resumable."""
     state = backfill_start(value, now_ms)
+    tokens = PageTokens("HubSpot", f"the {stream.object_type} list", start=state["after"])
     while True:
         kwargs: dict[str, Any] = {
             "limit": PAGE_SIZE,
@@ -86,7 +81,7 @@ def read_list(
             kwargs["after"] = state["after"]
         page = client.call("objects.basic", "get_page", stream.object_type, **kwargs)
         objects = [raw_from_sdk(obj) for obj in page.results or []]
-        state = after_page(state, next_token(page))
+        state = after_page(state, tokens.next(next_token(page)))
         yield RawPage(objects, state, complete=state["mode"] == INCREMENT)
         if state["mode"] == INCREMENT:
             return
@@ -123,12 +118,8 @@ def read_archived_page(
     objects = [raw_from_sdk(obj) for obj in page.results or []]
     low = since - lookback_ms
     fresh = [o for o in objects if o.archived_at is None or o.archived_at.timestamp() * 1000 >= low]
-    nxt = next_token(page)
-    if nxt is not None and nxt == after:
-        raise ConnectorError(
-            f"HubSpot returned the same page token twice ({nxt}); stopping the loop",
-            platform=PLATFORM,
-        )
+    tokens = PageTokens("HubSpot", f"the archived {stream.object_type} list", start=after)
+    nxt = tokens.next(next_token(page))
     if nxt is None:
         state: dict[str, Any] = {"mode": INCREMENT, "since": started}
     else:

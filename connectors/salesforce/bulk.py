@@ -28,6 +28,7 @@ from simple_salesforce.bulk2 import Operation
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_exponential
 
 from connectors.errors import ConnectorError, RecordError, StopRun
+from connectors.paging import PageTokens
 from connectors.salesforce import soql
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.increments import Row, StreamState, high_water
@@ -114,6 +115,7 @@ class BulkReader:
             log.warning("bulk job for %s is gone: starting it again", stream.sobject)
             state = self._start(stream, fields)
             self._wait(stream.sobject, str(state.job))
+        tokens = PageTokens("Salesforce", f"the {stream.sobject} Bulk job", start=state.locator)
         while True:
             job, locator = str(state.job), state.locator or ""
             fetch = partial(_results, stream.sobject, job, locator, self.max_records)
@@ -121,7 +123,7 @@ class BulkReader:
             rows = parse_chunk(result["records"], types)
             state = high_water(state, rows, stream.stamp)
             if result["locator"]:
-                state = replace(state, locator=result["locator"])
+                state = replace(state, locator=tokens.next(str(result["locator"])))
                 yield rows, state
                 continue
             yield rows, replace(state, phase="rest", job=None, locator=None)

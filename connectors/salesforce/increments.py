@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from connectors.errors import ConnectorError
+from connectors.paging import PageTokens
 from connectors.salesforce import soql
 from connectors.salesforce.client import SalesforceClient, next_page
 from connectors.salesforce.streams import Stream
@@ -118,18 +119,12 @@ def read_rest(
         lambda sf: sf.query(query, include_deleted=True, headers=headers)
     )
     state = replace(state, phase="rest", job=None, locator=None)
-    previous: str | None = None
+    tokens = PageTokens("Salesforce", f"the {stream.sobject} query")
     while True:
         rows = [flatten(r) for r in page.get("records", [])]
         state = high_water(state, rows, stream.stamp)
         yield rows, state
         if page.get("done", True):
             return
-        next_url = str(page["nextRecordsUrl"])
-        if next_url == previous:
-            raise ConnectorError(
-                f"Salesforce repeated the page token for {stream.sobject}: stopping",
-                platform="salesforce",
-            )
-        previous = next_url
+        next_url = str(tokens.next(str(page["nextRecordsUrl"])))
         page = client.call(next_page(next_url, include_deleted=True, headers=headers))

@@ -30,6 +30,7 @@ from connectors.base import (
     WriteStatus,
 )
 from connectors.errors import ConnectorError
+from connectors.paging import PageTokens
 from connectors.retry import retry_creates
 from connectors.salesforce import soql
 from connectors.salesforce.client import SalesforceClient, next_page
@@ -335,9 +336,10 @@ class Writer:
     # -- reading helpers ----------------------------------------------------------------------
     def _query(self, query: str, *, include_deleted: bool = False) -> Iterator[dict[str, Any]]:
         page = self.client.call(lambda sf: sf.query(query, include_deleted=include_deleted))
+        tokens = PageTokens("Salesforce", "a query")
         while True:
             yield from page.get("records", [])
             if page.get("done", True):
                 return
-            url = page["nextRecordsUrl"]
+            url = str(tokens.next(str(page["nextRecordsUrl"])))
             page = self.client.call(next_page(url, include_deleted=include_deleted))
