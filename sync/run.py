@@ -224,10 +224,12 @@ def apply_all(
     alerts: AlertSender | None = None,
     stop: threading.Event | None = None,
     on_call: Callable[[str, str, int], None] | None = None,
+    check: Callable[[], None] | None = None,
 ) -> ApplyStats:
     return apply_plan(
-        engine, plan_id, sinks_of(connectors), rules, alerts=alerts, stop=stop, on_call=on_call
-    )
+        engine, plan_id, sinks_of(connectors), rules, alerts=alerts, stop=stop, on_call=on_call,
+        check=check,
+    )  # fmt: skip
 
 
 def exit_code(result: RunResult, exc: BaseException | None = None) -> int:
@@ -285,12 +287,15 @@ def run_cycle(
     stop: threading.Event | None = None,
     on_call: Callable[[str, str, int], None] | None = None,
     trigger: str = "manual",
+    check: Callable[[], None] | None = None,
 ) -> RunResult:
     """One cycle: pull every platform, resolve, classify, then (optionally) plan and apply.
 
     ``kind`` names the run in the ``runs`` table (backfill, sync, plan, demo), ``trigger``
     what started it (``manual``: a command; ``schedule``: ``reengage serve``).
     A StopRun from a connector ends the cycle after the pull with status ``stopped``.
+    ``check`` (the run's store lock, :meth:`sync.lock.StoreLock.check`) is called before
+    each call to a platform and raises when the run may no longer write.
     """
     result = RunResult(run_id=start_run(engine, kind, as_of, trigger), trigger=trigger)
     try:
@@ -302,8 +307,9 @@ def run_cycle(
             )
         if apply and result.plan_id is not None:
             result.applied = apply_all(
-                engine, result.plan_id, connectors, rules, alerts=alerts, stop=stop, on_call=on_call
-            )
+                engine, result.plan_id, connectors, rules, alerts=alerts, stop=stop,
+                on_call=on_call, check=check,
+            )  # fmt: skip
         result.status = "stopped" if result.applied is not None and result.applied.stopped else "ok"
     except BaseException as exc:
         result.status = "stopped" if isinstance(exc, StopRun | KeyboardInterrupt) else "failed"

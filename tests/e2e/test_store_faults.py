@@ -195,7 +195,6 @@ def _journal_matches_platforms(engine: Engine, world: World) -> tuple[int, int]:
     return len(rows), int(planned)
 
 
-@pytest.mark.xfail(strict=True, reason="a run whose store connections die carries on: exit 0")
 def test_connections_killed_mid_apply_exit_1_and_the_next_run_converges(
     world: World, reference: Reference, postgres_url: str
 ) -> None:
@@ -233,7 +232,6 @@ def test_connections_killed_mid_apply_exit_1_and_the_next_run_converges(
     _assert_converged(world, reference)
 
 
-@pytest.mark.xfail(strict=True, reason="a full SQLite store ends the run with a traceback")
 def test_a_store_full_mid_apply_exits_1_and_the_next_run_converges(
     world: World, reference: Reference
 ) -> None:
