@@ -28,6 +28,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from subprocess import PIPE
 
@@ -40,6 +41,7 @@ from config.rules import load_rules
 from sync.plan import OpKind
 from sync.run import run_cycle
 from sync.store.migrate import open_store, safe_url
+from sync.store.runlog import RunEntry, recent_runs
 from sync.store.schema import operations
 from tests.e2e.readback import Readback, read_back
 from tests.e2e.world import World, hubspot_writes, open_world, reset_counts, salesforce_writes
@@ -80,6 +82,12 @@ def _dry_run(world: World) -> None:
     """Pull, classify and plan in this process: the store as a first dry run leaves it."""
     w = world
     run_cycle(w.engine, w.connectors, w.rules, kind="sync", as_of=w.as_of, plan=True, apply=False)
+
+
+def _last_run(engine: Engine) -> RunEntry:
+    """The newest run as ``reengage runs`` lists it."""
+    with engine.connect() as conn:
+        return recent_runs(conn, datetime(2000, 1, 1, tzinfo=UTC))[0]
 
 
 @pytest.fixture(scope="module")
@@ -195,6 +203,7 @@ def _journal_matches_platforms(engine: Engine, world: World) -> tuple[int, int]:
     return len(rows), int(planned)
 
 
+@pytest.mark.xfail(strict=True, reason="the run's log message is the lock's, not the store's")
 def test_connections_killed_mid_apply_exit_1_and_the_next_run_converges(
     world: World, reference: Reference, postgres_url: str
 ) -> None:
@@ -225,6 +234,8 @@ def test_connections_killed_mid_apply_exit_1_and_the_next_run_converges(
     try:
         applied, planned = _journal_matches_platforms(engine, world)
         assert applied < planned, "the run finished its plan despite the fault"
+        failed = _last_run(engine)
+        assert failed.status == "failed" and doc["error"]["message"] == failed.message
         again = _sync(world, postgres_url)
         assert again.returncode == 0, again.stderr[-3000:]
     finally:
@@ -232,6 +243,7 @@ def test_connections_killed_mid_apply_exit_1_and_the_next_run_converges(
     _assert_converged(world, reference)
 
 
+@pytest.mark.xfail(strict=True, reason="the run's log message quotes the SQL and its rows")
 def test_a_store_full_mid_apply_exits_1_and_the_next_run_converges(
     world: World, reference: Reference
 ) -> None:
@@ -249,6 +261,10 @@ def test_a_store_full_mid_apply_exits_1_and_the_next_run_converges(
     assert _writes(world) > 0, "the store filled before the apply began"
     applied, planned = _journal_matches_platforms(world.engine, world)
     assert 0 < applied < planned, (applied, planned)
+    failed = _last_run(world.engine)
+    said = failed.message or ""
+    assert failed.status == "failed" and "is full (database or disk is full)" in said, said
+    assert "[SQL:" not in said, said  # neither the statement nor its rows
     again = _sync(world, url)  # the cap was the harness's: the space is back
     assert again.returncode == 0, again.stderr[-3000:]
     _assert_converged(world, reference)
