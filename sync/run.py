@@ -37,6 +37,7 @@ from sync.journal import drop_parked, save_plan, store_version
 from sync.plan import make_plan
 from sync.plan.model import Plan
 from sync.pull import Progress, PullStats, pull
+from sync.store.faults import STORE_FAULTS, store_fault_message
 from sync.store.persons import IdentityStats, resolve_and_save
 from sync.store.plan_input import build_plan_input
 from sync.store.schema import operations, runs
@@ -273,6 +274,14 @@ def run_stats(result: RunResult) -> dict[str, Any]:
     return out
 
 
+def _failure_message(engine: Engine, exc: BaseException) -> str:
+    """What ``reengage runs`` shows for a failed run: a store fault in the words the command
+    prints (not SQLAlchemy's, which quote the statement and its rows)."""
+    if isinstance(exc, STORE_FAULTS):
+        return store_fault_message(engine.url.render_as_string(hide_password=False), exc)
+    return getattr(exc, "user_message", None) or f"{type(exc).__name__}: {exc}"
+
+
 def run_cycle(
     engine: Engine,
     connectors: Mapping[Platform, Any],
@@ -313,7 +322,7 @@ def run_cycle(
         result.status = "stopped" if result.applied is not None and result.applied.stopped else "ok"
     except BaseException as exc:
         result.status = "stopped" if isinstance(exc, StopRun | KeyboardInterrupt) else "failed"
-        result.message = getattr(exc, "user_message", None) or f"{type(exc).__name__}: {exc}"
+        result.message = _failure_message(engine, exc)
         result.exit_code = exit_code(result, exc)
         finish_run(engine, result, run_stats(result))
         raise

@@ -203,7 +203,6 @@ def _journal_matches_platforms(engine: Engine, world: World) -> tuple[int, int]:
     return len(rows), int(planned)
 
 
-@pytest.mark.xfail(strict=True, reason="the run's log message is the lock's, not the store's")
 def test_connections_killed_mid_apply_exit_1_and_the_next_run_converges(
     world: World, reference: Reference, postgres_url: str
 ) -> None:
@@ -243,7 +242,6 @@ def test_connections_killed_mid_apply_exit_1_and_the_next_run_converges(
     _assert_converged(world, reference)
 
 
-@pytest.mark.xfail(strict=True, reason="the run's log message quotes the SQL and its rows")
 def test_a_store_full_mid_apply_exits_1_and_the_next_run_converges(
     world: World, reference: Reference
 ) -> None:
