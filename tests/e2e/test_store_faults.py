@@ -288,7 +288,6 @@ def test_a_store_full_mid_apply_exits_1_and_the_next_run_converges(
     _assert_converged(world, reference)
 
 
-@pytest.mark.xfail(strict=True, reason="a full store under `reengage apply` ends in a traceback")
 def test_a_store_full_under_apply_exits_1_and_the_next_run_converges(
     world: World, reference: Reference
 ) -> None:
