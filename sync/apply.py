@@ -125,8 +125,11 @@ def apply_plan(
     alerts: AlertSender | None = None,
     stop: threading.Event | None = None,
     on_call: Callable[[str, str, int], None] | None = None,
+    check: Callable[[], None] | None = None,
 ) -> ApplyStats:
-    """Applies what is left of plan ``plan_id`` (see the module docstring)."""
+    """Applies what is left of plan ``plan_id`` (see the module docstring); ``check`` is
+    called before each call to a platform and raises to stop the apply (the run's store
+    lock lost: another run may be writing)."""
     stats = ApplyStats()
     with engine.begin() as conn:
         todo = pending(conn, plan_id)
@@ -142,6 +145,8 @@ def apply_plan(
             if stop is not None and stop.is_set():
                 stats.stopped = True
                 return stats
+            if check is not None:
+                check()
             if platform is None:
                 results = (alerts or _no_alerts)(batch)
             else:

@@ -38,6 +38,7 @@ from sync.plan import make_plan
 from sync.plan.model import Plan
 from sync.planning import plan_input
 from sync.pull import Progress, PullStats, pull
+from sync.store.faults import STORE_FAULTS, store_fault_message
 from sync.store.journal import drop_parked, save_plan, store_version
 from sync.store.persons import IdentityStats, resolve_and_save
 from sync.store.schema import operations, runs
@@ -222,10 +223,12 @@ def apply_all(
     alerts: AlertSender | None = None,
     stop: threading.Event | None = None,
     on_call: Callable[[str, str, int], None] | None = None,
+    check: Callable[[], None] | None = None,
 ) -> ApplyStats:
     return apply_plan(
-        engine, plan_id, sinks_of(connectors), rules, alerts=alerts, stop=stop, on_call=on_call
-    )
+        engine, plan_id, sinks_of(connectors), rules, alerts=alerts, stop=stop, on_call=on_call,
+        check=check,
+    )  # fmt: skip
 
 
 def exit_code(result: RunResult, exc: BaseException | None = None) -> int:
@@ -269,6 +272,14 @@ def run_stats(result: RunResult) -> dict[str, Any]:
     return out
 
 
+def _failure_message(engine: Engine, exc: BaseException) -> str:
+    """What ``reengage runs`` shows for a failed run: a store fault in the words the command
+    prints (not SQLAlchemy's, which quote the statement and its rows)."""
+    if isinstance(exc, STORE_FAULTS):
+        return store_fault_message(engine.url.render_as_string(hide_password=False), exc)
+    return getattr(exc, "user_message", None) or f"{type(exc).__name__}: {exc}"
+
+
 def run_cycle(
     engine: Engine,
     connectors: Mapping[Platform, Any],
@@ -283,12 +294,15 @@ def run_cycle(
     stop: threading.Event | None = None,
     on_call: Callable[[str, str, int], None] | None = None,
     trigger: str = "manual",
+    check: Callable[[], None] | None = None,
 ) -> RunResult:
     """One cycle: pull every platform, resolve, classify, then (optionally) plan and apply.
 
     ``kind`` names the run in the ``runs`` table (backfill, sync, plan, demo), ``trigger``
     what started it (``manual``: a command; ``schedule``: ``reengage serve``).
     A StopRun from a connector ends the cycle after the pull with status ``stopped``.
+    ``check`` (the run's store lock, :meth:`sync.serve.lock.StoreLock.check`) is called before
+    each call to a platform and raises when the run may no longer write.
     """
     result = RunResult(run_id=start_run(engine, kind, as_of, trigger), trigger=trigger)
     try:
@@ -300,12 +314,13 @@ def run_cycle(
             )
         if apply and result.plan_id is not None:
             result.applied = apply_all(
-                engine, result.plan_id, connectors, rules, alerts=alerts, stop=stop, on_call=on_call
-            )
+                engine, result.plan_id, connectors, rules, alerts=alerts, stop=stop,
+                on_call=on_call, check=check,
+            )  # fmt: skip
         result.status = "stopped" if result.applied is not None and result.applied.stopped else "ok"
     except BaseException as exc:
         result.status = "stopped" if isinstance(exc, StopRun | KeyboardInterrupt) else "failed"
-        result.message = getattr(exc, "user_message", None) or f"{type(exc).__name__}: {exc}"
+        result.message = _failure_message(engine, exc)
         result.exit_code = exit_code(result, exc)
         finish_run(engine, result, run_stats(result))
         raise

@@ -19,4 +19,3 @@ def main() -> None:
         app()
     finally:
         flush_warnings()  # each warning kind's count, once the command has said the rest
-

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -32,6 +32,7 @@ from sync.plan.model import Plan
 from sync.run import RunResult, build_connectors, close_all, explain_error, run_cycle, setup_all
 from sync.serve.lock import keep_alive, sync_lock
 from sync.setup_check import describe_gaps, setup_gaps
+from sync.store.faults import STORE_FAULTS, store_fault_message
 
 log = logging.getLogger("reengage.cli")
 console = console_for()
@@ -39,11 +40,24 @@ err = console_for(stderr=True)
 
 
 class CommandError(Exception):
-    """Ends a command with a one-line reason and an exit code."""
+    """Ends a command with a one-line reason and an exit code (``kind``: the ``--json``
+    error code, when the exception it replaced does not tell it)."""
 
-    def __init__(self, message: str, code: int) -> None:
+    def __init__(self, message: str, code: int, kind: str | None = None) -> None:
         super().__init__(message)
         self.code = code
+        self.kind = kind
+
+
+@contextmanager
+def store_faults(engine: Engine) -> Iterator[None]:
+    """A store failing mid-run (connection killed, disk full, the run's lock lost) becomes
+    exit 1 with one line naming the store and the driver's reason (sync/store/faults.py)."""
+    try:
+        yield
+    except STORE_FAULTS as exc:
+        url = engine.url.render_as_string(hide_password=False)
+        raise CommandError(store_fault_message(url, exc), 1, kind="store") from None
 
 
 @contextmanager
@@ -126,15 +140,18 @@ def cycle(
     and refuses (exit 2, naming what is missing) when it is not: nothing is pulled or written.
     """
     lock = sync_lock(engine)
-    if not lock.acquire():
-        held = lock.current()
-        who = f" ({held.holder}, since {held.acquired_at:%H:%M} UTC)" if held else ""
-        raise CommandError(f"another reengage run holds the store{who}; try again later", 3)
-    try:
-        with keep_alive(lock, every=lock.ttl.total_seconds() / 4, on_lost=_lock_lost):
-            return _locked_cycle(engine, settings, rules, kind, as_of, plan, apply, quiet)
-    finally:
-        lock.release()
+    with store_faults(engine):
+        if not lock.acquire():
+            held = lock.current()
+            who = f" ({held.holder}, since {held.acquired_at:%H:%M} UTC)" if held else ""
+            raise CommandError(f"another reengage run holds the store{who}; try again later", 3)
+        try:
+            with keep_alive(lock, every=lock.ttl.total_seconds() / 4, on_lost=_lock_lost):
+                return _locked_cycle(
+                    engine, settings, rules, kind, as_of, plan, apply, quiet, lock.check
+                )
+        finally:
+            lock.release()
 
 
 def require_setup(connectors: dict[Platform, Any], rules: Rules) -> None:
@@ -145,12 +162,13 @@ def require_setup(connectors: dict[Platform, Any], rules: Rules) -> None:
 
 
 def _lock_lost() -> None:
-    log.error("this run lost the store's lock (stalled past its lease): another run may start")
+    log.error("this run lost the store's lock (its connection closed, or it stalled past its "
+              "lease): another run may start")  # fmt: skip
 
 
 def _locked_cycle(
     engine: Engine, settings: Settings, rules: Rules, kind: str, as_of: datetime,
-    plan: bool, apply: bool | None, quiet: bool,
+    plan: bool, apply: bool | None, quiet: bool, check: Callable[[], None],
 ) -> RunResult:  # fmt: skip
     from sync.run import ever_applied
 
@@ -162,7 +180,7 @@ def _locked_cycle(
         with bars:
             result = run_cycle(
                 engine, connectors, rules, kind=kind, as_of=as_of, plan=plan, apply=do_apply,
-                progress=bars, alerts=alerts, on_call=bars.applied,
+                progress=bars, alerts=alerts, on_call=bars.applied, check=check,
             )  # fmt: skip
     return result
 

@@ -103,10 +103,13 @@ def cause_of(exc: BaseException, exit_code: int) -> tuple[str, str | None]:
     """The error code and platform of a CommandError, from the exception it replaced.
 
     ``sync.cli.common.connected`` raises CommandError ``from None``: the platform's own
-    exception is still its ``__context__``.
+    exception is still its ``__context__``. A CommandError that names its ``kind``
+    (``store``: sync/cli/common.py ``store_faults``) has it.
     """
     cause = exc.__context__
     platform = getattr(cause, "platform", None) or None
+    if kind := getattr(exc, "kind", None):
+        return kind, platform
     if isinstance(cause, StopRun | KeyboardInterrupt):
         return "stopped", platform
     if isinstance(cause, ConfigurationError):

@@ -191,11 +191,12 @@ def apply_cmd(
             )
 
         def body() -> Any:
-            from sync.cli.common import alert_sender, connected, require_setup
+            from sync.cli.common import alert_sender, connected, require_setup, store_faults
 
             with connected(settings, rules) as connectors, alert_sender(settings) as alerts:
                 require_setup(connectors, rules)
-                return apply_all(engine, plan_id, connectors, rules, alerts=alerts)
+                with store_faults(engine):
+                    return apply_all(engine, plan_id, connectors, rules, alerts=alerts)
 
         stats = _run(body)
         failed = stats.total("failed")

@@ -66,6 +66,10 @@ def default_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+class LockLost(Exception):
+    """The run's lock is no longer held (its connection closed): the run must stop writing."""
+
+
 @dataclass(frozen=True)
 class LockInfo:
     name: str
@@ -163,6 +167,10 @@ class StoreLock:
         with _write(self.engine) as conn:
             return bool(conn.execute(query).rowcount == 1)
 
+    def check(self) -> None:
+        """Raises :class:`LockLost` when the lock is known to be gone. A lease row is
+        checked by its renewals (:func:`keep_alive`): nothing to do here."""
+
     def release(self) -> bool:
         """Frees the lock if it is ours; False if it was not (expired and taken over)."""
         query = delete(locks).where(locks.c.name == self.name, locks.c.holder == self.holder)
@@ -197,7 +205,7 @@ def keep_alive(lock: StoreLock, *, every: float, on_lost: Callable[[], None]) ->
                 log.warning("could not renew lock %r: %s", lock.name, exc)
                 continue
             if not still_ours:
-                log.error("lock %r was taken over by another process", lock.name)
+                log.error("lock %r is no longer ours", lock.name)
                 on_lost()
                 return
 
@@ -232,6 +240,8 @@ class AdvisoryLock(StoreLock):
         digest = hashlib.sha256(f"reengage:{name}".encode()).digest()
         self.key = int.from_bytes(digest[:8], "big", signed=True)
         self._session: Connection | None = None
+        self._lost: SQLAlchemyError | None = None  # what ended the lock's connection
+        self._using = threading.Lock()  # the connection is used from the renewing thread too
 
     def acquire(self) -> bool:
         if self._session is not None:
@@ -260,25 +270,45 @@ class AdvisoryLock(StoreLock):
         if self._session is None:
             return False
         try:
-            self._session.execute(text("SELECT 1"))
-        except SQLAlchemyError:
+            self.check()
+        except LockLost:
             log.error("the connection holding lock %r is gone", self.name)
-            self._drop_session()
             return False
         super().renew()
         return True
 
+    def check(self) -> None:
+        """Raises :class:`LockLost` unless the advisory lock's connection still answers:
+        another run may hold the store from the moment it closed. Safe from any thread
+        (the run checks before each write while :func:`keep_alive` renews)."""
+        with self._using:
+            if self._session is None:
+                raise LockLost(f"lock {self.name!r} is not held") from self._lost
+            try:
+                self._session.execute(text("SELECT 1"))
+            except SQLAlchemyError as exc:
+                self._lost = exc
+                self._drop_session()
+                raise LockLost(f"the connection holding lock {self.name!r} is gone") from exc
+
     def release(self) -> bool:
-        if self._session is None:
-            return False
+        """Unlocks and deletes the row; a dead connection or an unreachable store is logged,
+        never raised (the lock went with the connection; the row only informs)."""
+        with self._using:
+            if self._session is None:
+                return False
+            try:
+                self._session.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
+            except SQLAlchemyError:
+                log.warning(
+                    "could not unlock %r: its connection is gone (and so is the lock)", self.name
+                )
+            self._drop_session()
         try:
-            self._session.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
-        except SQLAlchemyError:
-            log.warning(
-                "could not unlock %r: its connection is gone (and so is the lock)", self.name
-            )
-        self._drop_session()
-        super().release()
+            super().release()
+        except SQLAlchemyError as exc:
+            reason = getattr(exc, "orig", None) or exc
+            log.warning("could not delete the row of lock %r: %s", self.name, reason)
         return True
 
     def _drop_session(self) -> None:
