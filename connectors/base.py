@@ -27,6 +27,7 @@ from connectors.records import (
     ENGAGEMENT_KINDS,
     Activity,
     ActivityKind,
+    ApiUsage,
     Cursor,
     Deal,
     DealStatus,
@@ -49,7 +50,19 @@ from connectors.records import (
 
 
 @runtime_checkable
-class SourceConnector(Protocol):
+class Connector(Protocol):
+    """What every connector, source or sink, answers: its platform, what it has cost so
+    far (serve's metrics), and ``close`` (its connections, once the run is done)."""
+
+    platform: Platform
+
+    def usage(self) -> ApiUsage: ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class SourceConnector(Connector, Protocol):
     """Reads one platform.
 
     Each method reads one or more *streams* (e.g. ``contacts``, ``calls``,
@@ -73,7 +86,7 @@ class SourceConnector(Protocol):
 
 
 @runtime_checkable
-class SinkConnector(Protocol):
+class SinkConnector(Connector, Protocol):
     """Writes one platform. Each write method answers one result per input, in input order.
 
     Only lists / campaigns and fields that reengage owns are touched. A task's
@@ -160,9 +173,11 @@ __all__ = [
     "SANDBOX_ENTRY_POINT_GROUP",
     "Activity",
     "ActivityKind",
+    "ApiUsage",
     "AuthError",
     "BudgetExhausted",
     "ConfigurationError",
+    "Connector",
     "ConnectorError",
     "ConnectorInfo",
     "Cursor",

@@ -283,3 +283,13 @@ class TaskClose:
 
     key: str
     task_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ApiUsage:
+    """What a connector has cost so far: requests sent, rate-limit answers received, and
+    the share of the platform's daily budget used (None: the platform did not say)."""
+
+    requests: int = 0
+    rate_limited: int = 0
+    budget_used: float | None = None

@@ -23,6 +23,7 @@ from config.rules import Rules
 from config.settings import Settings
 from connectors.base import (
     ConfigurationError,
+    Connector,
     ConnectorError,
     Platform,
     SetupItem,
@@ -93,11 +94,9 @@ def explain_error(exc: ConnectorError) -> str:
     return text
 
 
-def close_all(connectors: Mapping[Platform, Any]) -> None:
+def close_all(connectors: Mapping[Platform, Connector]) -> None:
     for connector in connectors.values():
-        close = getattr(connector, "close", None)
-        if callable(close):
-            close()
+        connector.close()
 
 
 @dataclass

@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 from config.settings import HubSpotSettings
 from connectors.base import (
     Activity,
+    ApiUsage,
     Cursor,
     Deal,
     FieldUpdate,
@@ -273,6 +274,10 @@ class HubSpotConnector:
 
     def close_tasks(self, closes: Sequence[TaskClose]) -> list[WriteResult]:
         return task_writes.close_tasks(self.client, closes)
+
+    def usage(self) -> ApiUsage:
+        """Requests and 429s so far (HubSpot reports no daily usage on its answers)."""
+        return ApiUsage(sum(self.client.requests.values()), self.client.rate_limited)
 
     def close(self) -> None:
         self.client.close()

@@ -45,6 +45,7 @@ from connectors.errors import (
     http_context,
 )
 from connectors.ratelimit import RateLimitStreak
+from connectors.records import ApiUsage
 from connectors.retry import RetryPolicy, call_with_retry
 from connectors.salesforce.auth import FIX_TLS, Authenticator
 from connectors.transport import endpoint, transport_error
@@ -169,15 +170,28 @@ class SalesforceClient:
         )
         self.usage: tuple[int, int] | None = None
         self.requests_sent = 0
+        self.rate_limited = 0  # 429s and concurrent-limit refusals received
         self.logins = 0
         self._sf: Salesforce | None = None
 
     def _observe(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         """Reads ``Sforce-Limit-Info`` from every answer (REST, Bulk 2.0 and token alike)."""
         self.requests_sent += 1
+        if response.status_code == 429 or (
+            response.status_code == 403 and b"REQUEST_LIMIT_EXCEEDED" in response.content[:500]
+        ):
+            self.rate_limited += 1
         match = _USAGE.search(response.headers.get("Sforce-Limit-Info", ""))
         if match:
             self.usage = (int(match.group(1)), int(match.group(2)))
+
+    def api_usage(self) -> ApiUsage:
+        """Requests and rate-limit refusals so far; the daily share from Sforce-Limit-Info."""
+        share = self.usage[0] / self.usage[1] if self.usage and self.usage[1] else None
+        return ApiUsage(self.requests_sent, self.rate_limited, share)
+
+    def close(self) -> None:
+        self.http.close()
 
     @property
     def sf(self) -> Salesforce:

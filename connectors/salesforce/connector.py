@@ -18,6 +18,7 @@ from config.rules import Rules
 from config.settings import SalesforceSettings
 from connectors.base import (
     Activity,
+    ApiUsage,
     Cursor,
     Deal,
     FieldUpdate,
@@ -220,6 +221,12 @@ class SalesforceConnector:
 
     def create_tasks(self, tasks: Sequence[TaskRequest]) -> list[WriteResult]:
         return self.writer.create_tasks(tasks)
+
+    def usage(self) -> ApiUsage:
+        return self.client.api_usage()
+
+    def close(self) -> None:
+        self.client.close()
 
     def close_tasks(self, closes: Sequence[TaskClose]) -> list[WriteResult]:
         return self.writer.close_tasks(closes)

@@ -31,13 +31,12 @@ API counters come from the connectors when they keep them (see
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import Engine, func, select
 
+from connectors.base import ApiUsage, Connector
 from sync.run import RunResult
 from sync.store.schema import person_states
 
@@ -45,47 +44,9 @@ from sync.store.schema import person_states
 DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, float("inf"))
 
 
-@dataclass(frozen=True)
-class ApiUsage:
-    """What a connector's client counted so far (None: it does not count that)."""
-
-    requests: int | None = None
-    rate_limited: int | None = None
-    budget_used: float | None = None  # share of the platform's daily budget, 0..1
-
-
-def _total(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, Mapping):
-        return sum(int(v) for v in value.values())
-    return None
-
-
-def api_usage(connector: Any) -> ApiUsage:
-    """Reads the request counters a connector's ``client`` keeps, where it keeps them.
-
-    Duck-typed on purpose (the brief for serve: connectors are not required to
-    count). Understood attributes, on ``connector.client`` or else the connector:
-
-    * ``requests`` (an int, or a mapping of counts per endpoint) or ``requests_sent``;
-    * ``rate_limited`` or ``throttled`` (the same shapes): 429 answers received;
-    * ``usage``: ``(used, limit)`` of the daily budget.
-    """
-    client = getattr(connector, "client", connector)
-    requests = _total(getattr(client, "requests", None))
-    if requests is None:
-        requests = _total(getattr(client, "requests_sent", None))
-    limited = _total(getattr(client, "rate_limited", None))
-    if limited is None:
-        limited = _total(getattr(client, "throttled", None))
-    usage = getattr(client, "usage", None)
-    budget = None
-    if isinstance(usage, tuple) and len(usage) == 2 and usage[1]:
-        budget = float(usage[0]) / float(usage[1])
-    return ApiUsage(requests, limited, budget)
+def api_usage(connector: Connector) -> ApiUsage:
+    """What the connector has cost so far (the contract's ``usage()``)."""
+    return connector.usage()
 
 
 def count_persons(engine: Engine) -> tuple[dict[str, int], dict[str, int]]:
@@ -155,13 +116,11 @@ class Metrics:
 
     def record_api(self, platform: str, before: ApiUsage, after: ApiUsage) -> None:
         """Adds what a connector counted between ``before`` and ``after`` (one run)."""
-        if after.requests is not None:
-            self.requests.labels(platform=platform).inc(
-                max(0, after.requests - (before.requests or 0))
-            )
-        if after.rate_limited is not None:
+        if after.requests > before.requests:
+            self.requests.labels(platform=platform).inc(after.requests - before.requests)
+        if after.rate_limited > before.rate_limited:
             self.rate_limited.labels(platform=platform).inc(
-                max(0, after.rate_limited - (before.rate_limited or 0))
+                after.rate_limited - before.rate_limited
             )
         if after.budget_used is not None:
             self.budget.labels(platform=platform).set(after.budget_used)

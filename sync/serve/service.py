@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,7 +35,7 @@ from sqlalchemy import Engine
 
 from config.rules import Rules
 from config.settings import Settings
-from connectors.base import ConnectorError, Platform, StopRun
+from connectors.base import Connector, ConnectorError, Platform, StopRun
 from sync.alerts import RecordLinks, make_alert_sender
 from sync.pull import Progress
 from sync.run import (
@@ -256,7 +256,7 @@ def stop_progress(stop: threading.Event) -> Progress:
     return progress
 
 
-def _setup_done(built: dict[Platform, object], rules: Rules) -> bool:
+def _setup_done(built: Mapping[Platform, Connector], rules: Rules) -> bool:
     """Whether every platform holds what applying writes to; if not, this run only plans."""
     if gaps := setup_gaps(built, rules):
         log.error("planning only: %s", describe_gaps(gaps))
@@ -270,7 +270,7 @@ def sync_cycle(
     rules: Rules,
     metrics: Metrics,
     *,
-    connectors: Callable[[Settings, Rules], dict[Platform, object]] = build_connectors,
+    connectors: Callable[[Settings, Rules], dict[Platform, Connector]] = build_connectors,
     clock: Clock = utcnow,
 ) -> Cycle:
     """The real cycle: fresh connectors (and alert webhooks), one ``run_cycle(kind="sync")``,
