@@ -12,7 +12,7 @@ from sqlalchemy import Engine, update
 
 from config.rules import load_rules
 from config.settings import Settings
-from connectors.base import Platform, StopRun
+from connectors.base import ApiUsage, Connector, Platform, StopRun
 from sync.run import RunResult
 from sync.serve.lock import StoreLock
 from sync.serve.metrics import Metrics
@@ -149,25 +149,21 @@ def test_stop_progress_ends_the_pull_after_the_stored_page() -> None:
         progress("contacts", 100, False)
 
 
-class CountingClient:
-    def __init__(self) -> None:
-        self.requests_sent = 0
-        self.usage = (0, 1000)
-
-
 class StoppingSource:
     """A connector whose first read spends requests, then hits the daily budget."""
 
     platform = Platform.SALESFORCE
 
     def __init__(self) -> None:
-        self.client = CountingClient()
+        self.spent = ApiUsage(0, 0, 0.0)
         self.closed = False
 
     def read_owners(self) -> Any:
-        self.client.requests_sent += 7
-        self.client.usage = (950, 1000)
+        self.spent = ApiUsage(7, 0, 0.95)
         raise StopRun("daily budget nearly spent", platform="salesforce")
+
+    def usage(self) -> ApiUsage:
+        return self.spent
 
     def close(self) -> None:
         self.closed = True
@@ -176,7 +172,7 @@ class StoppingSource:
 def test_sync_cycle_records_api_usage_and_closes_connectors(engine: Engine) -> None:
     built: list[StoppingSource] = []
 
-    def connectors(_settings: Settings, _rules: Any) -> dict[Platform, object]:
+    def connectors(_settings: Settings, _rules: Any) -> dict[Platform, Connector]:
         built.append(StoppingSource())
         return {Platform.SALESFORCE: built[-1]}
 
