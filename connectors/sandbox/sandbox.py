@@ -24,6 +24,7 @@ from connectors.sandbox.dataset import generate
 from connectors.sandbox.dataset.ids import id_scheme
 from connectors.sandbox.dataset.knobs import Knobs
 from connectors.sandbox.hubspot.emulator import HubSpotEmulator
+from connectors.sandbox.killpoints import KillPoints
 from connectors.sandbox.salesforce.emulator import SalesforceEmulator
 from connectors.sandbox.seed import SandboxDataset
 from connectors.sandbox.stranger import Stranger
@@ -135,6 +136,26 @@ class Sandbox:
             "REENGAGE_SALESFORCE__API_VERSION": self.options.api_version,
             "REENGAGE_SALESFORCE__CA_BUNDLE": str(self.salesforce_ca_bundle),
         }
+
+    # ----- kill points (connectors.sandbox.killpoints) ----------------------------------------
+
+    def kill_points(self, platform: str) -> KillPoints:
+        """One platform's kill points: its write counts and the kills it fired."""
+        if platform not in ("hubspot", "salesforce"):
+            raise ValueError(f"no platform {platform!r} in the sandbox")
+        return self.hubspot.kills if platform == "hubspot" else self.salesforce.kills
+
+    def arm_kill(self, pid: int, *, platform: str, kind: str, after: int) -> None:
+        """SIGKILLs ``pid`` once ``platform`` has sent the answer of its ``after``-th ``kind``
+        write from now (kinds: :data:`connectors.sandbox.killpoints.KINDS`); the other
+        platform is disarmed, and both count from now."""
+        for name in ("hubspot", "salesforce"):
+            self.kill_points(name).reset()
+        self.kill_points(platform).arm(pid, kind, after)
+
+    def disarm_kill(self) -> None:
+        for name in ("hubspot", "salesforce"):
+            self.kill_points(name).disarm()
 
     # ----- the world moving forward (connectors.sandbox.advance) -----------------------------
 
