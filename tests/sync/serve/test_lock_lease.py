@@ -76,7 +76,6 @@ def dead_pid() -> int:
     return int(child.stdout)
 
 
-@pytest.mark.xfail(strict=True, reason="a dead run's lease blocks the store until it expires")
 def test_a_dead_local_runs_lock_is_taken_over_at_once_on_sqlite(
     sqlite_engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
