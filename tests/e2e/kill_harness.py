@@ -19,8 +19,10 @@ own sandbox, store and processes; only opening a world is done one at a time.
 
 Phases: ``first`` is the world's first sync, at T (field updates, list / campaign additions,
 task creates); ``second`` is a sync at T + 21 days after an uninterrupted one at T (removals
-too). A ``backfill`` trial kills ``reengage backfill`` at a random moment, then finishes with
-``backfill`` and ``sync --apply --as-of T``.
+too); ``forget-hubspot`` / ``forget-salesforce`` is ``reengage forget EMAIL`` after the sync at
+T, for a person holding a reengage task on that platform (task closes: no sync closes a
+task). A ``backfill`` trial kills ``reengage backfill`` at a random moment, then finishes
+with ``backfill`` and ``sync --apply --as-of T``.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ from pathlib import Path
 
 from config.rules import Rules
 from connectors.sandbox.killpoints import KINDS
-from tests.e2e.readback import Readback, read_back
+from tests.e2e.kill_compare import Held, Outcome, compare, hold
+from tests.e2e.readback import HUBSPOT_TASK_KEY
 from tests.e2e.world import World, open_world
 
 SECOND_AFTER = timedelta(days=21)
@@ -50,7 +53,8 @@ TIMEOUT = 300.0
 HELD = "holds the store"  # the refusal's wording (sync/cli_run.py)
 OPENING = threading.Lock()  # worlds open one at a time (store migrations are not thread-safe)
 
-# (platform, kind, phase): where the sandbox kills; every kind a sync writes, on both platforms
+# (platform, kind, phase): where the sandbox kills: every kind a sync writes, on both platforms,
+# and the task closes ``reengage forget`` sends (no sync closes a task)
 SANDBOX_POINTS: list[tuple[str, str, str]] = [
     ("hubspot", "contact_update", "first"),
     ("hubspot", "member_add", "first"),
@@ -64,7 +68,12 @@ SANDBOX_POINTS: list[tuple[str, str, str]] = [
     ("salesforce", "member_remove", "second"),
     ("salesforce", "field_update", "second"),
     ("salesforce", "task_create", "second"),
+    ("hubspot", "task_update", "forget-hubspot"),
+    ("salesforce", "task_update", "forget-salesforce"),
 ]
+FORGETS = ("forget-hubspot", "forget-salesforce")
+# what runs uninterrupted on a trial world before the killed command, by phase
+PRELUDE = {"first": [], "second": [("sync", "first")]} | {f: [("sync", "first")] for f in FORGETS}
 
 
 @dataclass(frozen=True)
@@ -72,7 +81,7 @@ class Trial:
     """One trial: which command is killed, in which phase, where (None: a random moment)."""
 
     seed: int
-    command: str = "sync"  # sync / backfill
+    command: str = "sync"  # sync / backfill / forget
     phase: str = "first"
     point: tuple[str, str] | None = None  # (platform, kind) for a sandbox kill point
 
@@ -85,38 +94,21 @@ class Trial:
 class Reference:
     """What an uninterrupted run leaves after each phase, its write counts and its length."""
 
-    seen: dict[str, Readback]
-    writes: dict[str, Counter[tuple[str, str]]]
-    seconds: dict[str, float]
-
-
-@dataclass
-class Outcome:
-    """One trial's result: how the kill landed, the runs after it, and the differences."""
-
-    trial: Trial
-    kill: str  # "hubspot task_create #1", "random 4.21 s", or "ended before ..."
-    killed: bool
-    exit_codes: list[int] = field(default_factory=list)
-    lock_wait: float = 0.0
-    differences: Counter[str] = field(default_factory=Counter)
-    detail: list[str] = field(default_factory=list)
-
-    def line(self) -> str:
-        diffs = ", ".join(f"{k} {n}" for k, n in sorted(self.differences.items()) if n) or "none"
-        return (
-            f"{self.trial.describe()}: kill {self.kill}; runs after {self.exit_codes}; "
-            f"lock wait {self.lock_wait:.1f} s; differences: {diffs}"
-        )
+    seen: dict[str, Held] = field(default_factory=dict)
+    writes: dict[str, Counter[tuple[str, str]]] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    emails: dict[str, str] = field(default_factory=dict)  # forget phase -> whom it forgets
 
 
 def as_of(world: World, phase: str) -> datetime:
     return world.as_of + (SECOND_AFTER if phase == "second" else timedelta(0))
 
 
-def command(world: World, name: str, phase: str = "first") -> list[str]:
+def command(world: World, name: str, phase: str = "first", email: str = "") -> list[str]:
     if name == "backfill":
         return ["backfill", "--quiet"]
+    if name == "forget":
+        return ["forget", email]
     return ["sync", "--apply", "--as-of", as_of(world, phase).isoformat(), "--quiet"]
 
 
@@ -174,31 +166,67 @@ def _reset_counts(world: World) -> None:
 
 
 def make_reference(folder: Path, persons: int, rules: Rules, phases: tuple[str, ...]) -> Reference:
-    """Runs each phase's sync uninterrupted on a fresh world and keeps what it left."""
-    world = open_world(folder, persons, rules)
-    ref = Reference({}, {}, {})
-    try:
-        for phase in phases:
-            _reset_counts(world)
-            ref.seconds[phase] = run_timed(world, command(world, "sync", phase), folder / "log")
-            ref.writes[phase] = _write_counts(world)
-            ref.seen[phase] = read_back(world.box, world.rules)
-    finally:
-        world.close()
+    """Runs each phase uninterrupted on fresh worlds (the syncs on one, each ``forget`` after a
+    first sync on one of its own) and keeps what each left, its write counts and its length."""
+    ref = Reference()
+    syncs = [("sync", p) for p in phases if p not in FORGETS]
+    _reference_chain(folder / "syncs", persons, rules, ref, syncs)
+    for forget in (p for p in phases if p in FORGETS):
+        chain = [("sync", "first"), ("forget", forget)]
+        _reference_chain(folder / forget, persons, rules, ref, chain)
     return ref
 
 
+def _reference_chain(
+    folder: Path, persons: int, rules: Rules, ref: Reference, steps: list[tuple[str, str]]
+) -> None:
+    folder.mkdir()
+    world = open_world(folder, persons, rules)
+    try:
+        for name, phase in steps:
+            if name == "forget":
+                ref.emails[phase] = forget_email(world, phase.removeprefix("forget-"))
+            _reset_counts(world)
+            args = command(world, name, phase, ref.emails.get(phase, ""))
+            ref.seconds[phase] = run_timed(world, args, folder / "log")
+            ref.writes[phase] = _write_counts(world)
+            ref.seen[phase] = hold(world.box, world.rules)
+    finally:
+        world.close()
+
+
+def forget_email(world: World, platform: str) -> str:
+    """The email of a person holding a reengage task on ``platform`` (reengage gives a person
+    a task on one platform only)."""
+    if platform == "hubspot":
+        state = world.box.hubspot.state
+        with state.lock:
+            emails = {c.id: c.properties.get("email") for c in state.objects("contacts")}
+            tasks = [t for t in state.objects("tasks") if t.properties.get(HUBSPOT_TASK_KEY)]
+            held = [emails[c] for t in tasks for c in state.associated("tasks", t.id, "contacts")]
+        return str(sorted(str(e) for e in held if e)[0])
+    key = world.rules.fields.salesforce.task_key
+    org = world.box.salesforce.state
+    with org.lock:
+        emails = {
+            str(r["Id"]): r.get("Email") for r in org.records("Lead") + org.records("Contact")
+        }
+        held = [emails.get(str(t.get("WhoId"))) for t in org.records("Task") if t.get(key)]
+    return str(sorted(str(e) for e in held if e)[0])
+
+
 def kill_at_point(
-    world: World, trial: Trial, ref: Reference, rng: random.Random, log: Path
+    world: World, args: list[str], trial: Trial, ref: Reference, rng: random.Random, log: Path
 ) -> tuple[str, bool]:
-    """Runs the phase's sync with the sandbox armed to kill it after a drawn k-th write."""
+    """Runs ``args`` with the sandbox armed to kill it right after a drawn k-th write of the
+    trial's kind (k within what the reference wrote in that phase)."""
     assert trial.point is not None
     platform, kind = trial.point
     written = ref.writes[trial.phase][(platform, kind)]
     if written == 0:
         raise AssertionError(f"the reference wrote no {platform} {kind} in phase {trial.phase}")
     after = rng.randint(1, written)
-    proc = start(world, command(world, "sync", trial.phase), log)
+    proc = start(world, args, log)
     world.box.arm_kill(proc.pid, platform=platform, kind=kind, after=after)
     code = proc.wait(timeout=TIMEOUT)
     world.box.disarm_kill()
@@ -222,122 +250,45 @@ def kill_at_random(
 
 
 def run_trial(folder: Path, persons: int, rules: Rules, trial: Trial, ref: Reference) -> Outcome:
-    """Opens a trial world, kills the command as ``trial`` says, reruns it until done and
-    compares what both platforms hold with the reference."""
+    """Opens a trial world, kills the command as ``trial`` says, reruns it until done (a killed
+    backfill is followed by the first sync) and compares both platforms with the reference."""
     rng = random.Random(trial.seed)
     with OPENING:
         world = open_world(folder, persons, rules)
     log = folder / "log"
     try:
-        if trial.phase == "second":
-            run_timed(world, command(world, "sync", "first"), log)
-        if trial.command == "backfill":
-            window = ref.seconds["first"]
-            kill, killed = kill_at_random(world, command(world, "backfill"), window, rng, log)
-        elif trial.point is not None:
-            kill, killed = kill_at_point(world, trial, ref, rng, log)
+        for name, phase in PRELUDE[trial.phase]:
+            run_timed(world, command(world, name, phase), log)
+        args = command(world, trial.command, trial.phase, ref.emails.get(trial.phase, ""))
+        if trial.point is not None:
+            kill, killed = kill_at_point(world, args, trial, ref, rng, log)
         else:
-            window = ref.seconds[trial.phase]
-            args = command(world, "sync", trial.phase)
-            kill, killed = kill_at_random(world, args, window, rng, log)
+            kill, killed = kill_at_random(world, args, ref.seconds[trial.phase], rng, log)
         outcome = Outcome(trial, kill, killed)
+        run_until_done(world, args, log, outcome)
         if trial.command == "backfill":
-            run_until_done(world, command(world, "backfill"), log, outcome)
-        run_until_done(world, command(world, "sync", trial.phase), log, outcome)
-        compare(ref.seen[trial.phase], read_back(world.box, world.rules), outcome)
+            run_until_done(world, command(world, "sync", "first"), log, outcome)
+        compare(ref.seen[trial.phase], hold(world.box, world.rules), outcome)
     finally:
         world.close()
     return outcome
 
 
-def compare(ref: Readback, got: Readback, outcome: Outcome) -> None:
-    """Counts, per platform, what the trial world holds that the reference does not (and the
-    reverse): duplicate, missing and extra tasks (by idempotency key), lost and extra list /
-    campaign memberships, and stale fields (a record's reengage fields or hand-off value, or a
-    task's record, due date, priority or owner, differing from the reference)."""
-    diffs, detail = outcome.differences, outcome.detail
-    for platform in ("hubspot", "salesforce"):
-        want, have = getattr(ref, platform), getattr(got, platform)
-        keys, wanted = have.task_keys(), want.task_keys()
-        diffs["duplicate tasks"] += sum(n - 1 for n in keys.values() if n > 1)
-        diffs["missing tasks"] += len(set(wanted) - set(keys))
-        diffs["extra tasks"] += len(set(keys) - set(wanted))
-        for name in sorted(set(want.members) | set(have.members)):
-            lost = want.members.get(name, frozenset()) - have.members.get(name, frozenset())
-            extra = have.members.get(name, frozenset()) - want.members.get(name, frozenset())
-            diffs["lost memberships"] += len(lost)
-            diffs["extra memberships"] += len(extra)
-            if lost or extra:
-                detail.append(f"{platform} {name}: lost {sorted(lost)}, extra {sorted(extra)}")
-        for rid in sorted(set(want.fields) | set(have.fields)):
-            fields = (want.fields.get(rid), want.handoff.get(rid))
-            if fields != (have.fields.get(rid), have.handoff.get(rid)):
-                diffs["stale fields"] += 1
-                detail.append(f"{platform} {rid}: {have.fields.get(rid)} != {fields[0]}")
-        shape = {t.key: (t.record_id, t.due, t.priority, t.owner) for t in want.tasks}
-        for task in have.tasks:
-            if (
-                task.key in shape
-                and (task.record_id, task.due, task.priority, task.owner) != (shape[task.key])
-            ):
-                diffs["stale fields"] += 1
-                detail.append(f"{platform} task {task.key}: differs from the reference")
-        dupes = sorted(k for k, n in keys.items() if n > 1)
-        if dupes:
-            detail.append(f"{platform} duplicate task keys: {dupes}")
-
-
-@dataclass
-class Summary:
-    """What a series of trials found, for the log and the report."""
-
-    outcomes: list[Outcome]
-
-    def total(self, difference: str) -> int:
-        return sum(o.differences[difference] for o in self.outcomes)
-
-    @property
-    def failures(self) -> int:
-        return sum(sum(o.differences.values()) for o in self.outcomes)
-
-    @property
-    def longest_lock_wait(self) -> float:
-        return max((o.lock_wait for o in self.outcomes), default=0.0)
-
-    def text(self) -> str:
-        points = Counter(
-            f"{o.trial.point[0]} {o.trial.point[1]} ({o.trial.phase})"
-            for o in self.outcomes
-            if o.trial.point and o.killed
-        )
-        randoms = [o for o in self.outcomes if o.trial.point is None]
-        lines = [o.line() for o in self.outcomes]
-        lines += [
-            f"trials: {len(self.outcomes)}; killed: {sum(o.killed for o in self.outcomes)} "
-            f"(sandbox kill points {sum(points.values())}, random moments "
-            f"{sum(o.killed for o in randoms)} of {len(randoms)})",
-            "kill points hit: " + ", ".join(f"{k} x{n}" for k, n in sorted(points.items())),
-            f"duplicates: {self.total('duplicate tasks')}; lost memberships: "
-            f"{self.total('lost memberships')}; extra memberships: "
-            f"{self.total('extra memberships')}; stale fields: {self.total('stale fields')}; "
-            f"missing tasks: {self.total('missing tasks')}; extra tasks: "
-            f"{self.total('extra tasks')}",
-            f"longest wait caused by a dead run's lock: {self.longest_lock_wait:.1f} s",
-        ]
-        return "\n".join(lines)
-
-
 def plan_trials(count: int, seed: int) -> list[Trial]:
     """``count`` trials: the first three are the CI ones (a sandbox kill right after a HubSpot
     task create, one right after a Salesforce campaign-member insert, a random moment); more
-    cycle through every sandbox kill point, random moments of each phase and backfill kills."""
+    cycle through every sandbox kill point, random moments of each phase, backfill kills."""
     ci = [
         Trial(seed, point=("hubspot", "task_create")),
         Trial(seed + 1, point=("salesforce", "member_add")),
         Trial(seed + 2),
     ]
-    extra = [Trial(0, "sync", phase, (platform, kind)) for platform, kind, phase in SANDBOX_POINTS]
+    extra = [
+        Trial(0, "forget" if phase in FORGETS else "sync", phase, (platform, kind))
+        for platform, kind, phase in SANDBOX_POINTS
+    ]
     extra += [Trial(0, "sync", "first"), Trial(0, "sync", "second"), Trial(0, "backfill")]
+    extra += [Trial(0, "forget", "forget-hubspot")]
     trials = ci[:count]
     for n in range(len(trials), count):
         t = extra[(n - len(ci)) % len(extra)]
@@ -346,4 +297,6 @@ def plan_trials(count: int, seed: int) -> list[Trial]:
 
 
 def phases_of(trials: list[Trial]) -> tuple[str, ...]:
-    return ("first", "second") if any(t.phase == "second" for t in trials) else ("first",)
+    """The phases the reference must run for ``trials`` (``first`` always)."""
+    wanted = {t.phase for t in trials}
+    return tuple(p for p in ("first", "second", *FORGETS) if p == "first" or p in wanted)

@@ -4,7 +4,8 @@ an uninterrupted run ends (:mod:`tests.e2e.kill_harness`).
 
 By default three seeded trials run (one killed right after a HubSpot task create, one right
 after a Salesforce campaign-member insert, one at a random moment); ``REENGAGE_TEST_KILL_TRIALS=50``
-runs 50, spread over every write kind of both platforms, random moments and backfill kills. The
+runs 50, spread over every write kind of both platforms (task closes through ``reengage
+forget``), random moments and backfill kills. The
 summary (trials, kill points hit, duplicates, lost memberships, stale fields, the longest wait
 caused by a dead run's lock) goes to stderr, and to the file ``REENGAGE_TEST_KILL_SUMMARY``
 names when set. Trials run three at a time (``REENGAGE_TEST_KILL_WORKERS``), each with its own
@@ -21,13 +22,8 @@ from pathlib import Path
 import pytest
 
 from config.rules import load_rules
-from tests.e2e.kill_harness import (
-    Summary,
-    make_reference,
-    phases_of,
-    plan_trials,
-    run_trial,
-)
+from tests.e2e.kill_compare import Summary
+from tests.e2e.kill_harness import make_reference, phases_of, plan_trials, run_trial
 
 FLAG = "REENGAGE_TEST_KILL_TRIALS"
 SUMMARY = "REENGAGE_TEST_KILL_SUMMARY"
