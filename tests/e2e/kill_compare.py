@@ -54,12 +54,14 @@ class Outcome:
     lock_wait: float = 0.0
     differences: Counter[str] = field(default_factory=Counter)
     detail: list[str] = field(default_factory=list)
+    error: str = ""  # why the trial could not finish
 
     def line(self) -> str:
         diffs = ", ".join(f"{k} {n}" for k, n in sorted(self.differences.items()) if n) or "none"
         return (
             f"{self.trial.describe()}: kill {self.kill}; runs after {self.exit_codes}; "
             f"lock wait {self.lock_wait:.1f} s; differences: {diffs}"
+            + (f"; error: {self.error}" if self.error else "")
         )
 
 
@@ -139,6 +141,7 @@ class Summary:
             f"{self.total('extra memberships')}; stale fields: {self.total('stale fields')}; "
             f"missing tasks: {self.total('missing tasks')}; extra tasks: "
             f"{self.total('extra tasks')}",
-            f"longest wait caused by a dead run's lock: {self.longest_lock_wait:.1f} s",
+            f"longest wait caused by a dead run's lock: {self.longest_lock_wait:.1f} s; "
+            f"unfinished trials: {self.total('unfinished trials')}",
         ]
         return "\n".join(lines)

@@ -250,6 +250,17 @@ def kill_at_random(
 
 
 def run_trial(folder: Path, persons: int, rules: Rules, trial: Trial, ref: Reference) -> Outcome:
+    """:func:`run_one`; a trial that could not finish (a command that never exits 0, a run
+    before the kill that failed) is an outcome with its error, so the others still count."""
+    try:
+        return run_one(folder, persons, rules, trial, ref)
+    except (AssertionError, subprocess.TimeoutExpired) as exc:
+        outcome = Outcome(trial, "not finished", killed=False, error=str(exc)[:300])
+        outcome.differences["unfinished trials"] += 1
+        return outcome
+
+
+def run_one(folder: Path, persons: int, rules: Rules, trial: Trial, ref: Reference) -> Outcome:
     """Opens a trial world, kills the command as ``trial`` says, reruns it until done (a killed
     backfill is followed by the first sync) and compares both platforms with the reference."""
     rng = random.Random(trial.seed)
