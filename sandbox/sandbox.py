@@ -25,6 +25,7 @@ from sandbox.dataset import generate
 from sandbox.dataset.ids import id_scheme
 from sandbox.dataset.knobs import Knobs
 from sandbox.hubspot.emulator import HubSpotEmulator
+from sandbox.killpoints import KillPoints
 from sandbox.salesforce.emulator import SalesforceEmulator
 from sandbox.seed import SandboxDataset
 from sandbox.stranger import Stranger
@@ -136,6 +137,26 @@ class Sandbox:
             "REENGAGE_SALESFORCE__API_VERSION": self.options.api_version,
             "REENGAGE_SALESFORCE__CA_BUNDLE": str(self.salesforce_ca_bundle),
         }
+
+    # ----- kill points (sandbox.killpoints) ----------------------------------------
+
+    def kill_points(self, platform: str) -> KillPoints:
+        """One platform's kill points: its write counts and the kills it fired."""
+        if platform not in ("hubspot", "salesforce"):
+            raise ValueError(f"no platform {platform!r} in the sandbox")
+        return self.hubspot.kills if platform == "hubspot" else self.salesforce.kills
+
+    def arm_kill(self, pid: int, *, platform: str, kind: str, after: int) -> None:
+        """SIGKILLs ``pid`` once ``platform`` has sent the answer of its ``after``-th ``kind``
+        write from now (kinds: :data:`sandbox.killpoints.KINDS`); the other
+        platform is disarmed, and both count from now."""
+        for name in ("hubspot", "salesforce"):
+            self.kill_points(name).reset()
+        self.kill_points(platform).arm(pid, kind, after)
+
+    def disarm_kill(self) -> None:
+        for name in ("hubspot", "salesforce"):
+            self.kill_points(name).disarm()
 
     # ----- the world moving forward (sandbox.advance) -----------------------------
 

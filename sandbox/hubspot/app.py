@@ -22,6 +22,7 @@ from sandbox.hubspot.guard import guarded
 from sandbox.hubspot.limits import TEN_SECONDLY, rate_limit_body
 from sandbox.hubspot.requestlog import logged
 from sandbox.hubspot.wire import error_body
+from sandbox.killpoints import KillMiddleware, KillPoints, hubspot_kind
 from sandbox.stranger_hubspot import reshape, shrink
 from sandbox.stranger_shape import PLAIN, Shape
 
@@ -52,9 +53,12 @@ def _route(ctx: Context, endpoint: Endpoint, path: str, shape: Shape) -> Route:
     return Route(path, handle, methods=[endpoint.method], name=f"{endpoint.key}:{path}")
 
 
-def build_app(ctx: Context, faults: Faults, shape: Shape = PLAIN) -> ASGIApp:
+def build_app(
+    ctx: Context, faults: Faults, shape: Shape = PLAIN, kills: KillPoints | None = None
+) -> ASGIApp:
     """Routes for each endpoint, with and without a trailing slash (the SDK sends both forms);
-    ``shape`` varies what HubSpot leaves open (stranger mode)."""
+    ``shape`` varies what HubSpot leaves open (stranger mode); ``kills``: the kill points
+    (:mod:`sandbox.killpoints`) in front of everything."""
     routes: list[Route] = []
     for endpoint in ENDPOINTS:
         bare = endpoint.path.rstrip("/")
@@ -62,4 +66,5 @@ def build_app(ctx: Context, faults: Faults, shape: Shape = PLAIN) -> ASGIApp:
         routes.append(_route(ctx, endpoint, bare + "/", shape))
     app = Starlette(routes=routes)
     app.router.redirect_slashes = False
-    return FaultMiddleware(logged(app, ctx.state), faults, fault_shape)
+    served = FaultMiddleware(logged(app, ctx.state), faults, fault_shape)
+    return served if kills is None else KillMiddleware(served, kills, hubspot_kind)

@@ -9,6 +9,7 @@ from sandbox.hubspot.app import build_app
 from sandbox.hubspot.context import Context
 from sandbox.hubspot.limits import RateLimiter
 from sandbox.hubspot.state import HubSpotState
+from sandbox.killpoints import KillPoints
 from sandbox.seed import HubSpotSeed
 from sandbox.server import ServedApp
 from sandbox.stranger_shape import PLAIN, Shape
@@ -47,6 +48,7 @@ class HubSpotEmulator:
         self.state = HubSpotState()
         self.state.index_delay_ms = int(index_delay * 1000)
         self.faults = faults if faults is not None else Faults()
+        self.kills = KillPoints("hubspot")
         self.limiter = RateLimiter(
             ten_second_limit=ten_second_limit,
             search_per_second=search_per_second,
@@ -75,7 +77,9 @@ class HubSpotEmulator:
     def start(self) -> str:
         """Serves on a free port; returns the base URL ``http://127.0.0.1:PORT``."""
         if self._served is None:
-            self._served = ServedApp(build_app(self.context, self.faults, self.shape)).start()
+            self._served = ServedApp(
+                build_app(self.context, self.faults, self.shape, self.kills)
+            ).start()
         return self._served.url
 
     def stop(self) -> None:

@@ -14,8 +14,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
 
 from sandbox.faults import FaultMiddleware, Faults
+from sandbox.killpoints import KillMiddleware, KillPoints, salesforce_kind
 from sandbox.salesforce import bulk, bulk_ingest, collections, query, rest, tooling
 from sandbox.salesforce.auth import token_endpoint
 from sandbox.salesforce.errors import error_body
@@ -68,8 +70,11 @@ def _table() -> list[tuple[str, Handler, list[str], bool]]:
     ]
 
 
-def build_app(state: SalesforceState, *, api_version: str, faults: Faults) -> FaultMiddleware:
-    """The served app: routes, Salesforce-shaped 404 / 405, fault knobs in front."""
+def build_app(
+    state: SalesforceState, *, api_version: str, faults: Faults, kills: KillPoints | None = None
+) -> ASGIApp:
+    """The served app: routes, Salesforce-shaped 404 / 405, fault knobs in front, and the kill
+    points (:mod:`sandbox.killpoints`) in front of everything."""
     routes: list[BaseRoute] = []
     for template, handler, methods, write in _table():
         routes.extend(api_routes(state, api_version, template, handler, methods, write=write))
@@ -103,4 +108,5 @@ def build_app(state: SalesforceState, *, api_version: str, faults: Faults) -> Fa
         body = error_body("SERVER_UNAVAILABLE", UNAVAILABLE)
         return JSONResponse(body, 503, headers=limit_headers(state))
 
-    return FaultMiddleware(logged(app, state), faults, shape)
+    served = FaultMiddleware(logged(app, state), faults, shape)
+    return served if kills is None else KillMiddleware(served, kills, salesforce_kind)

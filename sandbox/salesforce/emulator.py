@@ -16,6 +16,7 @@ from pathlib import Path
 from types import TracebackType
 
 from sandbox.faults import Faults
+from sandbox.killpoints import KillPoints
 from sandbox.salesforce.app import build_app
 from sandbox.salesforce.derived import apply_derived
 from sandbox.salesforce.ids import IdMinter
@@ -55,6 +56,7 @@ class SalesforceEmulator:
     ) -> None:
         self.api_version = api_version
         self.faults = faults if faults is not None else Faults()
+        self.kills = KillPoints("salesforce")
         credentials = Credentials(client_id, client_secret, username, password)
         self.state = SalesforceState(
             schema=Schema(), budget=ApiBudget(max=daily_limit), credentials=credentials
@@ -138,7 +140,9 @@ class SalesforceEmulator:
         if self._server is not None:
             return self.url
         tls = make_tls()
-        app = build_app(self.state, api_version=self.api_version, faults=self.faults)
+        app = build_app(
+            self.state, api_version=self.api_version, faults=self.faults, kills=self.kills
+        )
         self._server = ServedApp(app, tls=tls).start()
         self.url = self._server.url
         self.ca_bundle = tls.ca_bundle

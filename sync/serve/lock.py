@@ -24,9 +24,12 @@ depends on the back-end (:func:`sync_lock` picks):
   session and the lock is free at once. The row is still written, for people
   and health checks to see who holds the store.
 * **SQLite**: the row is a *lease* of :data:`LEASE` (a minute), renewed every
-  quarter of it while the run lives (:func:`keep_alive`); a dead holder's lease
-  runs out and the next run takes the store over within 90 seconds. Expiry is
-  judged by the clock of the process asking; SQLite stores live on one host.
+  quarter of it while the run lives (:func:`keep_alive`). SQLite stores live on
+  one host, so a holder row naming this host and a pid that no longer exists
+  (``host:pid:random``, :func:`default_holder`) is a dead run's: the next run
+  takes it over at once. Otherwise a dead holder's lease runs out and the next
+  run takes the store over within 90 seconds; expiry is judged by the clock of
+  the process asking.
 """
 
 from __future__ import annotations
@@ -68,6 +71,21 @@ def default_holder() -> str:
 
 class LockLost(Exception):
     """The run's lock is no longer held (its connection closed): the run must stop writing."""
+
+
+def _dead_here(holder: str) -> bool:
+    """Whether ``holder`` (``host:pid:random``) names a process of this host that is gone."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) <= 0:
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive under another user (PermissionError), or unknowable: not dead
+        return False
+    return False
 
 
 @dataclass(frozen=True)
@@ -153,8 +171,26 @@ class StoreLock:
         with _write(self.engine) as conn:
             if conn.execute(take_over).rowcount == 1:
                 return True
+            if conn.dialect.name == "sqlite" and self._take_over_dead(conn, now):
+                return True
             # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT
             return conn.execute(self._insert(now)).first() is not None
+
+    def _take_over_dead(self, conn: Connection, now: datetime) -> bool:
+        """Takes over a row whose holder was a process of this host that is gone (SIGKILLed,
+        crashed): on SQLite every run is local, so its pid tells at once."""
+        held = conn.execute(select(locks.c.holder).where(locks.c.name == self.name)).scalar()
+        if held is None or not _dead_here(held):
+            return False
+        claim = (
+            update(locks)
+            .where(locks.c.name == self.name, locks.c.holder == held)
+            .values(holder=self.holder, acquired_at=now, expires_at=now + self.ttl)
+        )
+        if conn.execute(claim).rowcount != 1:
+            return False
+        log.info("took over lock %r from a dead run (%s): its process is gone", self.name, held)
+        return True
 
     def renew(self) -> bool:
         """Extends the lock by its ttl from now; False if it is no longer ours."""

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -62,3 +67,44 @@ def test_an_advisory_lock_is_exclusive_and_free_once_its_connection_is_gone(
     assert second.release()
     assert first.acquire()
     assert first.release()
+
+
+def dead_pid() -> int:
+    """The pid of a process that has ended (and been reaped)."""
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    return int(child.stdout)
+
+
+def test_a_dead_local_runs_lock_is_taken_over_at_once_on_sqlite(
+    sqlite_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    now = [T0]
+    holder = f"{socket.gethostname()}:{dead_pid()}:0badc0de"
+    dead = StoreLock(sqlite_engine, ttl=LEASE, holder=holder, clock=lambda: now[0])
+    assert dead.acquire()  # ... and its process was SIGKILLed: nobody renews, nobody releases
+    nextrun = sync_lock(sqlite_engine)
+    nextrun._clock = lambda: now[0] + timedelta(seconds=1)
+    with caplog.at_level(logging.INFO, logger="reengage.lock"):
+        assert nextrun.acquire()
+    current = nextrun.current()
+    assert current is not None and current.holder == nextrun.holder
+    assert "dead run" in caplog.text and holder in caplog.text
+
+
+@pytest.mark.parametrize("whose", ["live pid here", "dead pid on another host", "not host:pid"])
+def test_a_live_or_foreign_runs_lock_is_not_taken_over_on_sqlite(
+    sqlite_engine: Engine, whose: str
+) -> None:
+    holder = {
+        "live pid here": f"{socket.gethostname()}:{os.getpid()}:0badc0de",
+        "dead pid on another host": f"not-{socket.gethostname()}:{dead_pid()}:0badc0de",
+        "not host:pid": "someone",
+    }[whose]
+    first = StoreLock(sqlite_engine, ttl=LEASE, holder=holder, clock=lambda: T0)
+    assert first.acquire()
+    nextrun = sync_lock(sqlite_engine)
+    nextrun._clock = lambda: T0 + timedelta(seconds=30)
+    assert not nextrun.acquire()
+    current = nextrun.current()
+    assert current is not None and current.holder == holder
