@@ -94,11 +94,6 @@ def saved(engine: Engine, keys: Sequence[str]) -> str:
         return save_plan(conn, task_plan(keys), as_of=NOW, version="v")
 
 
-CUT_OFF = "a create cut off before its journal write is looked up only by the lagging search"
-LOST = "a key whose create failed (answer lost) is looked up only by the lagging search"
-
-
-@pytest.mark.xfail(strict=True, reason=CUT_OFF)
 def test_a_create_cut_off_before_the_journal_is_not_repeated_on_resume(sqlite_url: str) -> None:
     engine = open_store(sqlite_url)
     plan_id = saved(engine, ["k1", "k2"])
@@ -115,7 +110,6 @@ def test_a_create_cut_off_before_the_journal_is_not_repeated_on_resume(sqlite_ur
     engine.dispose()
 
 
-@pytest.mark.xfail(strict=True, reason=LOST)
 def test_a_key_that_failed_in_an_earlier_plan_is_confirmed_before_it_is_created(
     sqlite_url: str,
 ) -> None:
