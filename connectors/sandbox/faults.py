@@ -1,5 +1,5 @@
-"""Fault knobs shared by both emulators: latency, 5xx answers, 429 bursts, dropped connections,
-and writes that land but whose answer is lost.
+"""Fault knobs shared by both emulators: latency and its spikes, 5xx answers, 429 bursts and
+streaks, dropped connections, and writes that land but whose answer is lost.
 
 Each emulator wraps its app in :class:`FaultMiddleware` with its own
 ``shape`` callback, so that a fault answers with that platform's error body
@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,8 @@ class Faults:
 
     Attributes:
         latency: seconds added to every answer.
+        spike_rate: share of requests delayed ``spike_seconds`` more (a latency spike).
+        spike_seconds: how long a spike lasts.
         error_rate: share of requests answered with a 5xx (503) in the platform's shape.
         drop_rate: share of requests whose connection is cut mid-answer.
         lost_answer_rate: share of write requests (:func:`is_write`) that run fully (the
@@ -52,9 +55,14 @@ class Faults:
         burst_every: every Nth request starts a burst of ``burst_length`` 429s (0 = off).
         burst_length: how many consecutive requests a burst refuses.
         seed: seeds the generator that draws errors and drops.
+
+    :meth:`rate_limit_for` starts a streak in time: every request is refused (429)
+    until it ends, as when another app keeps the window full.
     """
 
     latency: float = 0.0
+    spike_rate: float = 0.0
+    spike_seconds: float = 2.0
     error_rate: float = 0.0
     drop_rate: float = 0.0
     lost_answer_rate: float = 0.0
@@ -66,6 +74,7 @@ class Faults:
     _lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
     _seen: int = field(init=False, default=0)
     _burst_left: int = field(init=False, default=0)
+    _streak_until: float = field(init=False, default=0.0)
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
@@ -74,10 +83,24 @@ class Faults:
         """Switches every fault off and forgets what was counted."""
         with self._lock:
             self.latency = self.error_rate = self.drop_rate = self.lost_answer_rate = 0.0
+            self.spike_rate = self._streak_until = 0.0
             self.burst_every = 0
             self.counts.clear()
             self._seen = self._burst_left = 0
             self._rng = random.Random(self.seed)
+
+    def rate_limit_for(self, seconds: float) -> None:
+        """Refuses every request with a 429 for the next ``seconds`` (a streak in time)."""
+        with self._lock:
+            self._streak_until = time.monotonic() + seconds
+
+    def delay(self) -> float:
+        """Seconds this request's answer waits: ``latency``, plus a spike now and then."""
+        with self._lock:
+            spike = bool(self.spike_rate) and self._rng.random() < self.spike_rate
+            if spike:
+                self.counts["spike"] = self.counts.get("spike", 0) + 1
+        return self.latency + (self.spike_seconds if spike else 0.0)
 
     def draw(self, write: bool = False) -> str | None:
         """Decides this request's fault: 'rate_limited', 'server_error', 'drop',
@@ -89,6 +112,8 @@ class Faults:
                 self._burst_left = self.burst_length
             if self._burst_left > 0:
                 self._burst_left -= 1
+                fault = "rate_limited"
+            elif self._streak_until and time.monotonic() < self._streak_until:
                 fault = "rate_limited"
             elif self.error_rate and self._rng.random() < self.error_rate:
                 fault = "server_error"
@@ -113,8 +138,8 @@ class FaultMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if self.faults.latency:
-            await asyncio.sleep(self.faults.latency)
+        if delay := self.faults.delay():
+            await asyncio.sleep(delay)
         fault = self.faults.draw(is_write(scope["method"], scope["path"]))
         if fault == "lost_answer":
             await self.app(scope, receive, _swallowed)
