@@ -121,6 +121,15 @@ class TaskCloser(Protocol):
     def close_tasks(self, closes: Sequence[TaskClose]) -> list[WriteResult]: ...
 
 
+@runtime_checkable
+class TaskConfirmer(Protocol):
+    """A sink whose ``find_tasks`` may lag behind its writes (HubSpot search indexes a new
+    task after a while), with a costlier look-up that sees a task as soon as it exists: for
+    the keys whose earlier send is unknown (failed or unanswered), never for fresh ones."""
+
+    def confirm_tasks(self, tasks: Sequence[TaskRequest]) -> dict[str, str]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class SetupItem:
     """One thing reengage needs on a platform: a property / field, a list / campaign, a scope.

@@ -8,8 +8,12 @@ its API takes). After each call, the outcomes and the applied state they imply
 are written in one transaction, so a run stopped at any point (crash, SIGTERM)
 resumes with what is left and never repeats what is recorded as done. For the
 one gap a journal cannot close — the platform acted but the process died before
-the journal write — tasks are looked up by idempotency key on the platform
-before any is created, and "already a member" answers count as done.
+the journal write, or its answer was lost — tasks are looked up by idempotency
+key on the platform before any is created, and "already a member" answers count
+as done. A task create is marked ``sent`` in the journal before it goes out; a
+key sent before without a recorded answer, or failed, is also looked up through
+the sink's consistent look-up (:class:`~connectors.base.TaskConfirmer`) when its
+usual one may lag (HubSpot's search index).
 """
 
 from __future__ import annotations
@@ -24,10 +28,24 @@ from itertools import groupby
 from sqlalchemy import Engine
 
 from config.rules import Rules
-from connectors.base import Platform, SinkConnector, TaskCloser, WriteResult, WriteStatus
+from connectors.base import (
+    Platform,
+    SinkConnector,
+    TaskCloser,
+    TaskConfirmer,
+    WriteResult,
+    WriteStatus,
+)
 from sync.logs import short
 from sync.plan.model import OpKind
-from sync.store.journal import JournalEntry, pending, record_outcomes, set_plan_status
+from sync.store.journal import (
+    JournalEntry,
+    mark_sent,
+    pending,
+    record_outcomes,
+    set_plan_status,
+    unsettled_keys,
+)
 
 log = logging.getLogger("reengage.apply")
 
@@ -71,10 +89,16 @@ def _chunks(entries: Sequence[JournalEntry], size: int) -> Iterator[Sequence[Jou
         yield entries[start : start + size]
 
 
-def _tasks(sink: SinkConnector, batch: Sequence[JournalEntry]) -> list[WriteResult]:
-    """Creates the tasks whose key the platform does not already hold."""
+def _tasks(
+    sink: SinkConnector, batch: Sequence[JournalEntry], unsettled: frozenset[str]
+) -> list[WriteResult]:
+    """Creates the tasks whose key the platform does not already hold (``unsettled``: keys an
+    earlier try may have created, looked up once more through a consistent read)."""
     keys = [e.operation.idempotency_key for e in batch]
     existing = sink.find_tasks(keys)
+    unsure = [e for e in batch if e.operation.idempotency_key in unsettled - existing.keys()]
+    if unsure and isinstance(sink, TaskConfirmer):
+        existing.update(sink.confirm_tasks([e.operation.task_request() for e in unsure]))
     todo = [e for e in batch if e.operation.idempotency_key not in existing]
     created = iter(sink.create_tasks([e.operation.task_request() for e in todo]))
     return [
@@ -85,7 +109,9 @@ def _tasks(sink: SinkConnector, batch: Sequence[JournalEntry]) -> list[WriteResu
     ]
 
 
-def _send(sink: SinkConnector, kind: OpKind, batch: Sequence[JournalEntry]) -> list[WriteResult]:
+def _send(
+    engine: Engine, sink: SinkConnector, kind: OpKind, batch: Sequence[JournalEntry]
+) -> list[WriteResult]:
     ops = [e.operation for e in batch]
     if kind is OpKind.UPDATE_FIELDS:
         return sink.update_fields([o.field_update() for o in ops])
@@ -94,7 +120,10 @@ def _send(sink: SinkConnector, kind: OpKind, batch: Sequence[JournalEntry]) -> l
     if kind is OpKind.REMOVE_MEMBER:
         return sink.remove_members([o.membership_change() for o in ops])
     if kind is OpKind.CREATE_TASK:
-        return _tasks(sink, batch)
+        with engine.begin() as conn:
+            unsettled = unsettled_keys(conn, [o.idempotency_key for o in ops])
+            mark_sent(conn, batch)
+        return _tasks(sink, batch, unsettled)
     if kind is OpKind.CLOSE_TASK:
         if isinstance(sink, TaskCloser):
             return sink.close_tasks([o.task_close() for o in ops])
@@ -150,7 +179,7 @@ def apply_plan(
             if platform is None:
                 results = (alerts or _no_alerts)(batch)
             else:
-                results = _send(sinks[platform], kind, batch)
+                results = _send(engine, sinks[platform], kind, batch)
             _journal(engine, batch, results, rules, stats)
             if on_call is not None:
                 on_call(platform.value if platform else "alerts", kind.value, len(batch))

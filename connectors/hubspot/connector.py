@@ -41,7 +41,7 @@ from connectors.base import (
     TaskRequest,
     WriteResult,
 )
-from connectors.hubspot import mapping, setup, writes
+from connectors.hubspot import mapping, setup, task_lookup, writes
 from connectors.hubspot import tasks as task_writes
 from connectors.hubspot.backfill import INCREMENT, RawPage, read_archived_page, read_list
 from connectors.hubspot.client import HubSpotClient
@@ -267,6 +267,9 @@ class HubSpotConnector:
 
     def find_tasks(self, idempotency_keys: Sequence[str]) -> dict[str, str]:
         return task_writes.find_tasks(self.client, idempotency_keys)
+
+    def confirm_tasks(self, tasks: Sequence[TaskRequest]) -> dict[str, str]:
+        return task_lookup.linked_tasks(self.client, tasks)
 
     def create_tasks(self, tasks: Sequence[TaskRequest]) -> list[WriteResult]:
         zone = self.rules.dormancy.business_timezone

@@ -8,8 +8,10 @@ custom property ``reengage_task_key`` that :func:`find_tasks` searches.
 Creation is not idempotent, so it is never retried blindly: before trying a
 batch again after a failure (a dropped answer may hide a batch that landed),
 the keys are looked up and only the missing tasks are created. Search shows
-new records after a short delay (notes §1.4): the look-up is as good as search
-is fresh.
+new records after a short delay (notes §1.4), so that look-up goes through the
+contacts' task associations instead (:mod:`connectors.hubspot.task_lookup`),
+which show a task as soon as it exists; :func:`find_tasks` (search) serves
+keys never sent before, where a stale index can only miss what is not there.
 
 "If the body of your request exceeds 3,000 characters, a 400 error will be
 returned" (search guide, Limits; listed under ``query``, so it may mean the query
@@ -41,6 +43,8 @@ from hubspot.crm.objects import (
 from connectors.base import RecordType, TaskClose, TaskRequest, WriteResult, WriteStatus
 from connectors.errors import RetriableError
 from connectors.hubspot.client import HubSpotClient
+from connectors.hubspot.task_lookup import TASK_KEY_PROPERTY as TASK_KEY_PROPERTY
+from connectors.hubspot.task_lookup import linked_tasks
 from connectors.hubspot.writes import (
     BATCH_SIZE,
     error_index,
@@ -53,7 +57,6 @@ from connectors.hubspot.writes import (
 )
 from connectors.timeparse import to_epoch_ms
 
-TASK_KEY_PROPERTY = "reengage_task_key"
 COMPLETED = "COMPLETED"  # hs_task_status of a done task (tasks guide, properties table)
 TASK_TO_CONTACT = 204
 PRIORITIES = {"HIGH": "HIGH", "NORMAL": "MEDIUM", "MEDIUM": "MEDIUM", "LOW": "LOW"}
@@ -167,7 +170,7 @@ def create_tasks(
 def _create_chunk(
     client: HubSpotClient, chunk: Sequence[TaskRequest], zone: str
 ) -> dict[str, WriteResult]:
-    """One batch create, retried only for the keys a look-up does not find."""
+    """One batch create, retried only for the keys a consistent look-up does not find."""
     existing: dict[str, str] = {}
     tries = 0
 
@@ -175,7 +178,7 @@ def _create_chunk(
         nonlocal tries
         tries += 1
         if tries > 1:  # the last try may have landed: never create a key twice
-            existing.update(find_tasks(client, [t.idempotency_key for t in chunk]))
+            existing.update(linked_tasks(client, chunk))
         todo = [t for t in chunk if t.idempotency_key not in existing]
         if not todo:
             return None

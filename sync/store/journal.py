@@ -16,6 +16,11 @@ The planner diffs against the applied state (:func:`load_applied`), so an
 unchanged world plans nothing, and a crash between a platform's answer and the
 journal write is healed by the connectors' look-ups (task keys on the platform,
 "already a member" answers) on the next run.
+
+Task creates are marked ``sent`` (:func:`mark_sent`) just before they go out,
+so that a later run knows which keys may have landed unseen — sent without an
+answer, or failed (:func:`unsettled_keys`) — and looks those up through reads
+that are consistent at once rather than through a search index that may lag.
 """
 
 from __future__ import annotations
@@ -183,14 +188,39 @@ def _operation(row: Any) -> Operation:
     )
 
 
+SENT = "sent"  # a task create sent, its answer not journaled (yet)
+UNSETTLED = ("failed", SENT)
+
+
 def pending(conn: Connection, plan_id: str) -> list[JournalEntry]:
-    """The plan's operations not yet applied (planned or failed), in plan order."""
+    """The plan's operations not yet applied (planned, sent or failed), in plan order."""
     rows = conn.execute(
         select(operations)
-        .where(operations.c.plan_id == plan_id, operations.c.status.in_(("planned", "failed")))
+        .where(operations.c.plan_id == plan_id, operations.c.status.in_(("planned", *UNSETTLED)))
         .order_by(operations.c.seq)
     ).all()
     return [JournalEntry(r.id, _operation(r), r.status) for r in rows]
+
+
+def mark_sent(conn: Connection, entries: Sequence[JournalEntry]) -> None:
+    """Marks operations as about to be sent: until their outcome is recorded, a crash leaves
+    them ``sent``, an outcome nobody heard."""
+    conn.execute(
+        update(operations)
+        .where(operations.c.id.in_([e.id for e in entries]))
+        .values(status=SENT, updated_at=datetime.now(UTC))
+    )
+
+
+def unsettled_keys(conn: Connection, keys: Sequence[str]) -> frozenset[str]:
+    """Those ``keys`` that some earlier try may have created unseen: an operation with the key
+    was sent and never answered, or failed (a lost answer fails too), in any plan. One
+    applier call's keys at most (``sync.apply.CALL_SIZE``), so one query."""
+    query = select(operations.c.idempotency_key).where(
+        operations.c.idempotency_key.in_(list(dict.fromkeys(keys))),
+        operations.c.status.in_(UNSETTLED),
+    )
+    return frozenset(conn.execute(query).scalars())
 
 
 def plan_row(conn: Connection, plan_id: str) -> Any:

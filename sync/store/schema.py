@@ -344,7 +344,7 @@ operations = Table(
     Column("person_id", Integer),
     Column("segment", String(64)),
     Column("priority", String(16)),
-    Column("status", String(16), nullable=False),  # planned / applied / failed / parked
+    Column("status", String(16), nullable=False),  # planned / sent / applied / failed / parked
     Column("attempts", Integer, nullable=False, default=0),
     Column("error_code", String(100)),
     Column("error_message", Text),

@@ -104,3 +104,15 @@ def test_simple_salesforce_collection_update_lands(box: Sandbox) -> None:
     assert all(r["success"] for r in result)
     for i in leads:
         assert box.salesforce.state.record("Lead", i)["Status"] == "Working - Contacted"
+
+
+def test_only_state_changing_requests_count_as_writes_for_lost_answers() -> None:
+    from sandbox.faults import is_write
+
+    assert is_write("POST", "/crm/v3/objects/tasks/batch/create")
+    assert is_write("PATCH", "/services/data/v62.0/composite/sobjects")
+    assert is_write("DELETE", "/crm/v3/lists/7/memberships/remove")
+    assert not is_write("GET", "/crm/v3/objects/contacts")
+    assert not is_write("POST", "/crm/v3/objects/tasks/search")
+    assert not is_write("POST", "/crm/v3/objects/tasks/batch/read/")
+    assert not is_write("POST", "/services/oauth2/token")
