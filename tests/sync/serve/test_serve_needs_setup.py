@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 import sync.serve.service
 from config.rules import load_rules
 from config.settings import Settings
-from connectors.base import Platform, SetupItem
+from connectors.base import ApiUsage, Platform, SetupItem
 from sync.run import RunResult
 from sync.serve.metrics import Metrics
 from sync.serve.service import sync_cycle
@@ -44,6 +44,9 @@ class UnreadySalesforce:
         self.checks.append(True)
         status = "ok" if self.fixed else "manual"
         return [SetupItem("field", "Lead.Reengage_Status__c", status)]
+
+    def usage(self) -> ApiUsage:
+        return ApiUsage()
 
     def close(self) -> None:
         pass
