@@ -61,6 +61,7 @@ def test_cycle_reports_first_and_steady_cycles_against_the_floor() -> None:
     assert doc["store"] == {"backend": "sqlite", "kept": False}
 
 
+@pytest.mark.postgres
 def test_cycle_keeps_the_store_it_built_on_postgresql(postgres_url: str) -> None:
     doc = bench("cycle", "--persons", "300", "--store", postgres_url)
     check_common(doc, "cycle", 300)
