@@ -85,8 +85,8 @@ def test_increment_changes_one_percent_of_persons() -> None:
 
 
 def test_writes_counts_the_first_apply_and_an_unchanged_rerun() -> None:
-    doc = bench("writes", "--persons", "200")
-    check_common(doc, "writes", 200)
+    doc = bench("writes", "--persons", "100")
+    check_common(doc, "writes", 100)
     req = doc["requests"]
     assert req["minimum_writes"] > 0
     assert req["first_apply_writes"] >= req["minimum_writes"]
@@ -95,8 +95,8 @@ def test_writes_counts_the_first_apply_and_an_unchanged_rerun() -> None:
 
 
 def test_backfill_reports_streams_budget_and_bulk() -> None:
-    doc = bench("backfill", "--persons", "200")
-    check_common(doc, "backfill", 200)
+    doc = bench("backfill", "--persons", "100")
+    check_common(doc, "backfill", 100)
     assert doc["activities"] > 0
     streams = doc["streams"]
     assert "hubspot contacts" in streams and "salesforce leads" in streams
@@ -109,8 +109,8 @@ def test_backfill_reports_streams_budget_and_bulk() -> None:
 
 
 def test_naive_counts_the_script_beside_reengage() -> None:
-    doc = bench("naive", "--persons", "100")
-    check_common(doc, "naive", 100)
+    doc = bench("naive", "--persons", "50")
+    check_common(doc, "naive", 50)
     req = doc["requests"]
     assert req["naive"] > req["reengage"] > 0
     assert doc["ratios"]["naive_over_reengage_requests"] > 1
