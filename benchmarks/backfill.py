@@ -21,7 +21,7 @@ from typing import Any
 from benchmarks.measure import peak_rss_mb, progress
 from benchmarks.world import World, open_world, stored_activities
 from connectors.salesforce.reader import ReadOptions
-from sync.cli_demo import DEMO_BUDGET_SHARE, DEMO_TEN_SECOND_LIMIT
+from sync.cli.demo import DEMO_BUDGET_SHARE, DEMO_TEN_SECOND_LIMIT
 from sync.run import run_cycle
 
 DEFAULT_PERSONS = 20_000

@@ -34,7 +34,9 @@ from config.rules import Rules, load_rules
 from connectors.base import WriteResult, WriteStatus
 from sync.decide import Classification, _holdout
 from sync.engine import classify
-from sync.journal import (
+from sync.plan import make_plan
+from sync.store.decisions import save_decisions
+from sync.store.journal import (
     drop_parked,
     pending,
     record_outcomes,
@@ -42,8 +44,6 @@ from sync.journal import (
     set_plan_status,
     store_version,
 )
-from sync.plan import make_plan
-from sync.store.decisions import save_decisions
 from sync.store.migrate import open_store
 from sync.store.persons import resolve_and_save
 from sync.store.plan_input import build_plan_input

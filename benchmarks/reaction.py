@@ -29,8 +29,8 @@ from sqlalchemy import select
 
 from benchmarks.measure import peak_rss_mb, progress
 from benchmarks.world import World, open_world
-from connectors.sandbox.seed import HubSpotEmailEvent
-from sync.cli_demo import DEMO_BUDGET_SHARE, DEMO_TIER
+from sandbox.seed import HubSpotEmailEvent
+from sync.cli.demo import DEMO_BUDGET_SHARE, DEMO_TIER
 from sync.run import close_all, run_cycle
 from sync.store.schema import person_states, persons, platform_records
 

@@ -21,9 +21,9 @@ from sqlalchemy import Engine
 
 from config.rules import Rules, load_rules
 from connectors.base import Platform
-from connectors.sandbox.requestlog import request_log
-from connectors.sandbox.sandbox import Sandbox, SandboxOptions
-from sync.cli_demo import DEMO_TEN_SECOND_LIMIT, demo_settings
+from sandbox.requestlog import request_log
+from sandbox.sandbox import Sandbox, SandboxOptions
+from sync.cli.demo import DEMO_TEN_SECOND_LIMIT, demo_settings
 from sync.run import build_connectors, close_all, setup_all
 from sync.store.migrate import open_store
 
