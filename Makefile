@@ -35,7 +35,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy sync config connectors sandbox
+	$(BIN)/mypy sync config connectors sandbox benchmarks
 
 clean:
 	rm -rf $(VENV) reengage-data .pytest_cache .mypy_cache .ruff_cache

@@ -35,6 +35,7 @@ from connectors.base import WriteResult, WriteStatus
 from sync.decide import Classification, _holdout
 from sync.engine import classify
 from sync.plan import make_plan
+from sync.planning import plan_input
 from sync.store.decisions import save_decisions
 from sync.store.journal import (
     drop_parked,
@@ -46,7 +47,6 @@ from sync.store.journal import (
 )
 from sync.store.migrate import open_store
 from sync.store.persons import resolve_and_save
-from sync.store.plan_input import build_plan_input
 from sync.store.schema import activities, plans
 from sync.store.snapshot import load_snapshot
 
@@ -67,7 +67,7 @@ def cycle(engine: Engine, rules: Rules, as_of: Any, stages: Stages) -> tuple[str
     c = Classification(snap, decisions, held, stats)
     with engine.begin() as conn:
         with stages.stage("plan_input"):
-            inp = build_plan_input(conn, c, rules)
+            inp = plan_input(conn, c, rules)
         with stages.stage("plan"):
             plan, _ = drop_parked(conn, make_plan(inp, rules))
         with stages.stage("save_plan"):
