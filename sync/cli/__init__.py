@@ -7,9 +7,15 @@ write the platforms) and :mod:`sync.cli.look_commands` (those that look and look
 
 from __future__ import annotations
 
-from sync.cli import look_commands, run_commands
 from sync.cli.core import app, fail, load_config
 from sync.logs import flush_warnings
+
+# isort: split
+# the order --help lists the commands in: reading and writing first, then looking after
+from sync.cli import run_commands
+
+# isort: split
+from sync.cli import look_commands
 
 __all__ = ["app", "fail", "load_config", "look_commands", "main", "run_commands"]
 
