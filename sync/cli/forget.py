@@ -106,8 +106,9 @@ def _save(conn: Connection, plan: Plan) -> str:
 
 def forget_command(engine: Engine, settings: Any, rules: Rules, email: str) -> ForgetOutcome:
     """The command's body: holds the store's sync lock (no sync plans for the person while
-    their writes are undone) and the connectors; platform errors become CommandError."""
-    from sync.cli.common import CommandError, connected
+    their writes are undone) and the connectors; platform errors and store faults become
+    CommandError."""
+    from sync.cli.common import CommandError, connected, store_faults
     from sync.serve.lock import sync_lock
 
     if normalise_email(email) is None:
@@ -116,7 +117,7 @@ def forget_command(engine: Engine, settings: Any, rules: Rules, email: str) -> F
     if not lock.acquire():
         raise CommandError("another reengage run holds the store; try again later", 3)
     try:
-        with connected(settings, rules) as connectors:
+        with connected(settings, rules) as connectors, store_faults(engine):
             return forget_email(engine, sinks_of(connectors), rules, email)
     finally:
         lock.release()
