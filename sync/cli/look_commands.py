@@ -6,18 +6,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from config.shown import effective_config
 from connectors.base import installed_connectors
-from sync.cli.jsondoc import emit
-from sync.cli.options import AsOf, parse_as_of
-
-if TYPE_CHECKING:
-    pass
 from sync.cli.core import (
     Json,
     _run,
@@ -28,6 +23,8 @@ from sync.cli.core import (
     load_config,
     open_configured_store,
 )
+from sync.cli.jsondoc import emit
+from sync.cli.options import AsOf, parse_as_of
 
 
 @app.command("explain")

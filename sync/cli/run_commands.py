@@ -8,11 +8,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sync.cli.jsondoc import emit
-from sync.cli.options import AsOf, Quiet, known_labels, parse_as_of
-
-if TYPE_CHECKING:
-    from sync.run import RunResult
 from sync.cli.core import (
     Json,
     _run,
@@ -22,6 +17,11 @@ from sync.cli.core import (
     load_config,
     open_configured_store,
 )
+from sync.cli.jsondoc import emit
+from sync.cli.options import AsOf, Quiet, known_labels, parse_as_of
+
+if TYPE_CHECKING:
+    from sync.run import RunResult
 
 
 @app.command()
