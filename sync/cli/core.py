@@ -138,7 +138,7 @@ def open_configured_store(settings: Settings) -> Engine:
         raise fail(str(exc), kind="store") from None
 
 
-def _run(fn: Any) -> Any:
+def run_body(fn: Any) -> Any:
     """Runs a platform command body, turning CommandError into its one-line exit."""
     from sync.cli.common import CommandError
 

@@ -15,13 +15,13 @@ from config.shown import effective_config
 from connectors.base import installed_connectors
 from sync.cli.core import (
     Json,
-    _run,
     app,
     config_app,
     console,
     fail,
     load_config,
     open_configured_store,
+    run_body,
 )
 from sync.cli.jsondoc import emit
 from sync.cli.options import AsOf, parse_as_of
@@ -190,7 +190,7 @@ def forget_cmd(
     settings, rules = load_config(platforms=True)
     engine = open_configured_store(settings)
     try:
-        outcome = _run(lambda: forget_command(engine, settings, rules, email))
+        outcome = run_body(lambda: forget_command(engine, settings, rules, email))
         if as_json:
             emit(outcome_document(outcome))
         else:

@@ -10,12 +10,12 @@ import typer
 
 from sync.cli.core import (
     Json,
-    _run,
     app,
     console,
     fail,
     load_config,
     open_configured_store,
+    run_body,
 )
 from sync.cli.jsondoc import emit
 from sync.cli.options import AsOf, Quiet, known_labels, parse_as_of
@@ -46,10 +46,10 @@ def setup(
             with connected(settings, rules) as found:
                 return setup_all(found, rules, create=not check_only)
 
-        doc = setup_document(_run(items))
+        doc = setup_document(run_body(items))
         emit(doc)
         raise typer.Exit(doc["exit_code"])
-    if not _run(lambda: setup_command(settings, rules, create=not check_only)):
+    if not run_body(lambda: setup_command(settings, rules, create=not check_only)):
         raise typer.Exit(1)
 
 
@@ -61,7 +61,7 @@ def backfill(quiet: Quiet = False, as_json: Json = False) -> None:
     settings, rules = load_config(platforms=True)
     engine = open_configured_store(settings)
     try:
-        result = _run(
+        result = run_body(
             lambda: cycle(engine, settings, rules, kind="backfill", as_of=parse_as_of(None),
                           plan=False, apply=False, quiet=quiet or as_json)
         )  # fmt: skip
@@ -111,7 +111,7 @@ def sync_cmd(
     engine = open_configured_store(settings)
     mode = True if apply else False if dry_run else None
     try:
-        result = _run(
+        result = run_body(
             lambda: cycle(engine, settings, rules, kind="sync", as_of=when, plan=True,
                           apply=mode, quiet=quiet or as_json)
         )  # fmt: skip
@@ -143,7 +143,7 @@ def plan_cmd(
     when = parse_as_of(as_of)
     engine = open_configured_store(settings)
     try:
-        result = _run(
+        result = run_body(
             lambda: cycle(engine, settings, rules, kind="plan", as_of=when, plan=True,
                           apply=False, quiet=quiet or as_json)
         )  # fmt: skip
@@ -198,7 +198,7 @@ def apply_cmd(
                 with store_faults(engine):
                     return apply_all(engine, plan_id, connectors, rules, alerts=alerts)
 
-        stats = _run(body)
+        stats = run_body(body)
         failed = stats.total("failed")
         if as_json:
             doc = apply_document(plan_id, stats, 1 if failed else 0)

@@ -24,8 +24,8 @@ persons_by_segment                          gauge     segment
 persons_by_status                           gauge     status
 =========================================== ========= ===========================
 
-API counters come from the connectors when they keep them (see
-:func:`api_usage`); a connector that keeps none simply adds nothing.
+API counters are what each connector says it cost (``Connector.usage()``), added
+per run as the difference between before and after; nothing counted adds nothing.
 """
 
 from __future__ import annotations
@@ -36,17 +36,12 @@ from datetime import datetime
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import Engine, func, select
 
-from connectors.base import ApiUsage, Connector
+from connectors.base import ApiUsage
 from sync.run import RunResult
 from sync.store.schema import person_states
 
 # seconds: a small sync takes seconds, a large one an hour
 DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, float("inf"))
-
-
-def api_usage(connector: Connector) -> ApiUsage:
-    """What the connector has cost so far (the contract's ``usage()``)."""
-    return connector.usage()
 
 
 def count_persons(engine: Engine) -> tuple[dict[str, int], dict[str, int]]:

@@ -47,7 +47,7 @@ from sync.run import (
     run_cycle,
 )
 from sync.serve.lock import Clock, StoreLock, keep_alive, utcnow
-from sync.serve.metrics import Metrics, api_usage
+from sync.serve.metrics import Metrics
 from sync.serve.metrics_http import Health
 from sync.serve.schedule import Schedule
 from sync.setup_check import describe_gaps, setup_gaps
@@ -288,7 +288,7 @@ def sync_cycle(
 
     def cycle(stop: threading.Event) -> RunResult:
         built = connectors(settings, rules)
-        before = {p: api_usage(c) for p, c in built.items()}
+        before = {p: c.usage() for p, c in built.items()}
         alerts = make_alert_sender(settings.alerts, links=RecordLinks.from_settings(settings))
         try:
             apply = settings.serve.apply and ever_applied(engine)
@@ -303,7 +303,7 @@ def sync_cycle(
                              progress=stop_progress(stop), trigger="schedule")  # fmt: skip
         finally:
             for platform, connector in built.items():
-                metrics.record_api(platform.value, before[platform], api_usage(connector))
+                metrics.record_api(platform.value, before[platform], connector.usage())
             if alerts is not None:
                 alerts.close()
             close_all(built)

@@ -15,21 +15,18 @@ printed apart. Alerts go to no platform (no webhook is configured).
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 
+from benchmarks.writes import minimum_requests
 from config.rules import load_rules
 from connectors.base import Platform, RecordRef, RecordType
 from sync.plan import Operation, OpKind, Plan
 from tests.e2e.runs import SyncRun, sync_once
 from tests.e2e.world import World, open_world
 
-HUBSPOT_BATCH = 100
-HUBSPOT_MEMBERSHIP_IDS = 250
-SALESFORCE_COLLECTION = 200
 TOLERANCE = 0.05
 
 SIZES = [
@@ -50,27 +47,6 @@ def world(
 @pytest.fixture(scope="module")
 def first(world: World) -> SyncRun:
     return sync_once(world, world.as_of)
-
-
-def minimum_requests(plan: Plan) -> Counter[str]:
-    """The fewest write requests per platform and operation that carry the whole plan."""
-    per: Counter[tuple[Platform, OpKind, str]] = Counter()
-    for op in plan.operations:
-        if op.platform is None:
-            continue
-        in_list = op.op in (OpKind.ADD_MEMBER, OpKind.REMOVE_MEMBER)
-        list_name = op.target or "" if in_list and op.platform is Platform.HUBSPOT else ""
-        per[(op.platform, op.op, list_name)] += 1
-    out: Counter[str] = Counter()
-    for (platform, kind, _list), n in per.items():
-        if platform is Platform.SALESFORCE:
-            size = SALESFORCE_COLLECTION
-        elif kind in (OpKind.ADD_MEMBER, OpKind.REMOVE_MEMBER):
-            size = HUBSPOT_MEMBERSHIP_IDS
-        else:
-            size = HUBSPOT_BATCH
-        out[f"{platform.value} {kind.value}"] += math.ceil(n / size)
-    return out
 
 
 def _additions(counts: dict[tuple[Platform, str], int]) -> Plan:

@@ -14,12 +14,12 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
-from connectors.base import ApiUsage, Platform
+from connectors.base import ApiUsage
 from sync.apply import ApplyStats
 from sync.pull import PullStats
 from sync.run import RunResult
 from sync.serve.lock import StoreLock
-from sync.serve.metrics import Metrics, api_usage, count_persons
+from sync.serve.metrics import Metrics, count_persons
 from sync.serve.metrics_http import Health, MetricsServer
 from sync.serve.schedule import Schedule
 from sync.serve.service import ServeLoop
@@ -136,21 +136,6 @@ def test_healthz(served: tuple[ServeLoop, str]) -> None:
     status, _, body = get(base + "/healthz")
     assert status == 503 and json.loads(body)["status"] == "stopping"
     assert get(base + "/nope")[0] == 404
-
-
-class Counting:
-    """A connector as the contract has it: it says what it cost."""
-
-    platform = Platform.SALESFORCE
-
-    def usage(self) -> ApiUsage:
-        return ApiUsage(requests=12, rate_limited=2, budget_used=0.25)
-
-    def close(self) -> None: ...
-
-
-def test_api_usage_is_what_the_connector_says() -> None:
-    assert api_usage(Counting()) == ApiUsage(requests=12, rate_limited=2, budget_used=0.25)
 
 
 def test_api_counters_add_the_run_delta() -> None:
