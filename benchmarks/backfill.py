@@ -22,7 +22,7 @@ from benchmarks.measure import peak_rss_mb, progress
 from benchmarks.world import World, open_world, stored_activities
 from connectors.salesforce.reader import ReadOptions
 from sync.cli.demo import DEMO_BUDGET_SHARE, DEMO_TEN_SECOND_LIMIT
-from sync.run import run_cycle
+from sync.run import CycleOptions, run_cycle
 
 DEFAULT_PERSONS = 20_000
 WINDOW_S = 10.0
@@ -118,8 +118,14 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
         clock = StreamClock()
         progress("backfill")
         started = time.perf_counter()
-        result = run_cycle(world.engine, world.connectors, world.rules, kind="backfill",
-                           as_of=world.as_of, plan=False, apply=False, progress=clock)  # fmt: skip
+        result = run_cycle(
+            world.engine,
+            world.connectors,
+            world.rules,
+            CycleOptions(
+                kind="backfill", as_of=world.as_of, plan=False, apply=False, progress=clock
+            ),
+        )
         took = time.perf_counter() - started
         if result.status != "ok":
             raise RuntimeError(f"the backfill did not finish: {result.message}")

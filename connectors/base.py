@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
+from config.rules import Rules
 from connectors.records import (
     ENGAGEMENT_KINDS,
     Activity,
@@ -45,6 +46,10 @@ from connectors.records import (
     WriteResult,
     WriteStatus,
 )
+
+# The platforms whose sinks take lists / campaigns and call tasks: the built-in ones. A
+# plug-in platform is a source and, at most, a :class:`FieldSink`.
+LIST_PLATFORMS: frozenset[Platform] = frozenset({Platform.HUBSPOT, Platform.SALESFORCE})
 
 # ---------------------------------------------------------------------------- contracts
 
@@ -86,22 +91,30 @@ class SourceConnector(Connector, Protocol):
 
 
 @runtime_checkable
-class SinkConnector(Connector, Protocol):
-    """Writes one platform. Each write method answers one result per input, in input order.
+class FieldSink(Connector, Protocol):
+    """Writes reengage's fields on one platform's records: what every sink takes, and all a
+    plug-in platform is sent (the planner puts lists and tasks on HubSpot and Salesforce
+    only, :data:`LIST_PLATFORMS`). Answers one result per input, in input order."""
+
+    platform: Platform
+
+    def check_setup(self, rules: Rules) -> list[SetupItem]: ...
+
+    def apply_setup(self, items: Sequence[SetupItem]) -> list[SetupItem]: ...
+
+    def update_fields(self, updates: Sequence[FieldUpdate]) -> list[WriteResult]: ...
+
+
+@runtime_checkable
+class SinkConnector(FieldSink, Protocol):
+    """Writes one platform: fields, list / campaign members and call tasks. Each write method
+    answers one result per input, in input order.
 
     Only lists / campaigns and fields that reengage owns are touched. A task's
     ``idempotency_key`` is stored on the task; ``find_tasks`` looks keys up so
     that a task is never created twice, even after a crash between the
     platform's answer and the journal write.
     """
-
-    platform: Platform
-
-    def check_setup(self, rules: Any) -> list[SetupItem]: ...
-
-    def apply_setup(self, items: Sequence[SetupItem]) -> list[SetupItem]: ...
-
-    def update_fields(self, updates: Sequence[FieldUpdate]) -> list[WriteResult]: ...
 
     def add_members(self, changes: Sequence[MembershipChange]) -> list[WriteResult]: ...
 
@@ -162,11 +175,11 @@ from connectors.errors import (  # noqa: E402 - re-exported after the contracts 
 )
 from connectors.registry import (  # noqa: E402 - the registry names the contracts above
     ENTRY_POINT_GROUP,
-    SANDBOX_ENTRY_POINT_GROUP,
+    ConnectorFactory,
     ConnectorInfo,
     InstalledConnector,
     installed_connectors,
-    load_sandbox,
+    settings_models,
 )
 
 # The one retry policy, for sync's own HTTP calls (alert webhooks) as for the connectors'.
@@ -175,10 +188,12 @@ from connectors.retry import (  # noqa: E402
     call_with_retry,
     parse_retry_after,
 )
+from connectors.sandboxes import SANDBOX_ENTRY_POINT_GROUP, load_sandbox  # noqa: E402
 
 __all__ = [
     "ENGAGEMENT_KINDS",
     "ENTRY_POINT_GROUP",
+    "LIST_PLATFORMS",
     "SANDBOX_ENTRY_POINT_GROUP",
     "Activity",
     "ActivityKind",
@@ -188,10 +203,12 @@ __all__ = [
     "ConfigurationError",
     "Connector",
     "ConnectorError",
+    "ConnectorFactory",
     "ConnectorInfo",
     "Cursor",
     "Deal",
     "DealStatus",
+    "FieldSink",
     "FieldUpdate",
     "InstalledConnector",
     "MembershipChange",
@@ -220,4 +237,5 @@ __all__ = [
     "installed_connectors",
     "load_sandbox",
     "parse_retry_after",
+    "settings_models",
 ]

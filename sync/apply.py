@@ -29,6 +29,7 @@ from sqlalchemy import Engine
 
 from config.rules import Rules
 from connectors.base import (
+    FieldSink,
     Platform,
     SinkConnector,
     TaskCloser,
@@ -37,7 +38,7 @@ from connectors.base import (
     WriteStatus,
 )
 from sync.logs import short
-from sync.plan.model import OpKind
+from sync.plan.model import Operation, OpKind
 from sync.store.journal import (
     JournalEntry,
     mark_sent,
@@ -109,12 +110,19 @@ def _tasks(
     ]
 
 
+def _unsupported(ops: Sequence[Operation], what: str) -> list[WriteResult]:
+    return [WriteResult(o.idempotency_key, WriteStatus.FAILED, error_code="UNSUPPORTED",
+                        message=f"this connector cannot {what}") for o in ops]  # fmt: skip
+
+
 def _send(
-    engine: Engine, sink: SinkConnector, kind: OpKind, batch: Sequence[JournalEntry]
+    engine: Engine, sink: FieldSink, kind: OpKind, batch: Sequence[JournalEntry]
 ) -> list[WriteResult]:
     ops = [e.operation for e in batch]
     if kind is OpKind.UPDATE_FIELDS:
         return sink.update_fields([o.field_update() for o in ops])
+    if not isinstance(sink, SinkConnector):  # a plug-in's field sink: no lists, no tasks
+        return _unsupported(ops, f"take {kind.value} (it writes fields only)")
     if kind is OpKind.ADD_MEMBER:
         return sink.add_members([o.membership_change() for o in ops])
     if kind is OpKind.REMOVE_MEMBER:
@@ -127,8 +135,7 @@ def _send(
     if kind is OpKind.CLOSE_TASK:
         if isinstance(sink, TaskCloser):
             return sink.close_tasks([o.task_close() for o in ops])
-        return [WriteResult(o.idempotency_key, WriteStatus.FAILED, error_code="UNSUPPORTED",
-                            message="this connector cannot close tasks") for o in ops]  # fmt: skip
+        return _unsupported(ops, "close tasks")
     raise ValueError(f"{kind} is not sent through a connector")
 
 
@@ -148,7 +155,7 @@ def _group_key(entry: JournalEntry) -> tuple[Platform | None, OpKind]:
 def apply_plan(
     engine: Engine,
     plan_id: str,
-    sinks: Mapping[Platform, SinkConnector],
+    sinks: Mapping[Platform, FieldSink],
     rules: Rules,
     *,
     alerts: AlertSender | None = None,

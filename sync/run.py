@@ -20,15 +20,16 @@ from typing import Any
 from sqlalchemy import Engine, func, select, update
 
 from config.rules import Rules
-from config.settings import Settings
+from config.settings import Settings, SettingsError
 from connectors.base import (
     ConfigurationError,
     Connector,
     ConnectorError,
+    ConnectorFactory,
+    FieldSink,
     Platform,
     SetupItem,
     SetupMissing,
-    SinkConnector,
     SourceConnector,
     StopRun,
     installed_connectors,
@@ -47,33 +48,54 @@ from sync.store.schema import operations, runs
 log = logging.getLogger("reengage.run")
 
 
+BUILT_IN = {Platform.HUBSPOT: "hubspot", Platform.SALESFORCE: "salesforce"}
+
+
+def _factories(wanted: list[Platform]) -> dict[Platform, tuple[str, ConnectorFactory]]:
+    """The installed connectors' factories for the platforms in use; a platform no installed
+    connector serves is refused, naming the plug-ins that failed to load."""
+    found: dict[Platform, tuple[str, ConnectorFactory]] = {}
+    broken: list[str] = []
+    for entry in installed_connectors():
+        info = entry.info
+        if info is None:
+            broken.append(f"{entry.name} ({entry.error})")
+        elif info.factory is not None and info.platform in wanted:
+            found.setdefault(Platform(info.platform), (entry.name, info.factory))
+    for platform in wanted:
+        if platform not in found:
+            raise ConfigurationError(
+                f"REENGAGE_PLATFORMS names {platform.value}, but no installed connector serves "
+                "it (see `reengage connectors`)"
+                + (f"; failed to load: {', '.join(broken)}" if broken else "")
+            )
+    return found
+
+
 def build_connectors(
     settings: Settings, rules: Rules, *, clock: Callable[[], datetime] | None = None
-) -> dict[Platform, Any]:
-    """The configured platforms' connectors, built by their registered factories
-    (``clock``: "now" for the connectors, when not the real clock — the sandbox's)."""
+) -> dict[Platform, Connector]:
+    """The connectors of the platforms in use (``REENGAGE_PLATFORMS``), built by their
+    registered factories (``clock``: "now" for the connectors, when not the real clock — the
+    sandbox's). A built-in platform without credentials is left out (the CLI refuses it
+    first, ``require_platforms``); a plug-in's settings are refused naming the key."""
     configured = {
-        Platform.HUBSPOT: "hubspot" in settings.platforms and settings.hubspot.configured,
-        Platform.SALESFORCE: "salesforce" in settings.platforms and settings.salesforce.configured,
+        Platform.HUBSPOT: settings.hubspot.configured,
+        Platform.SALESFORCE: settings.salesforce.configured,
     }
-    built: dict[Platform, Any] = {}
-    for found in installed_connectors():
-        info = found.info
-        if info is None or info.factory is None:
-            continue
-        known = {p.value: p for p in Platform}
-        platform = known.get(info.platform)
-        if platform is None or not configured[platform]:
-            continue
-        built[platform] = (
-            info.factory(settings, rules)
-            if clock is None
-            else info.factory(settings, rules, clock=clock)
-        )
+    wanted = [Platform(name) for name in settings.platforms]
+    wanted = [p for p in wanted if configured.get(p, True)]
+    built: dict[Platform, Connector] = {}
+    for platform, (name, factory) in _factories(wanted).items():
+        try:
+            built[platform] = factory(settings, rules, clock=clock)
+        except SettingsError as exc:
+            close_all(built)
+            raise ConfigurationError(str(exc), platform=name) from None
     if not built:
         raise ConfigurationError(
-            "neither HubSpot nor Salesforce is configured: set REENGAGE_HUBSPOT__ACCESS_TOKEN "
-            "and/or the REENGAGE_SALESFORCE__* credentials (see `reengage config check`)"
+            "no platform is configured: set REENGAGE_HUBSPOT__ACCESS_TOKEN and/or the "
+            "REENGAGE_SALESFORCE__* credentials (see `reengage config check`)"
         )
     return built
 
@@ -145,11 +167,17 @@ def finish_run(engine: Engine, result: RunResult, stats: dict[str, Any]) -> None
         )
 
 
+def sources_of(connectors: Mapping[Platform, Connector]) -> dict[Platform, SourceConnector]:
+    return {p: c for p, c in connectors.items() if isinstance(c, SourceConnector)}
+
+
 def pull_all(
-    engine: Engine, sources: Mapping[Platform, SourceConnector], progress: Progress | None = None
+    engine: Engine, connectors: Mapping[Platform, Connector], progress: Progress | None = None
 ) -> list[PullStats]:
-    """Pulls each platform in turn; ``progress`` hears each stream as ``"<platform> <stream>"``
-    (both platforms have ``contacts`` and ``tasks``: unlabelled, their counts would merge)."""
+    """Pulls each platform that is a source in turn; ``progress`` hears each stream as
+    ``"<platform> <stream>"`` (both built-in platforms have ``contacts`` and ``tasks``:
+    unlabelled, their counts would merge)."""
+    sources = sources_of(connectors)
     return [pull(engine, source, _labelled(progress, p.value)) for p, source in sources.items()]
 
 
@@ -195,11 +223,11 @@ def ever_applied(engine: Engine) -> bool:
 
 
 def setup_all(
-    connectors: Mapping[Platform, Any], rules: Rules, *, create: bool
+    connectors: Mapping[Platform, Connector], rules: Rules, *, create: bool
 ) -> list[tuple[str, SetupItem]]:
-    """Checks (and with ``create``, creates) what reengage needs on each platform."""
+    """Checks (and with ``create``, creates) what reengage needs on each platform it writes."""
     out: list[tuple[str, SetupItem]] = []
-    for platform, connector in connectors.items():
+    for platform, connector in sinks_of(connectors).items():
         items = connector.check_setup(rules)
         missing = [i for i in items if i.status == "missing"]
         if create and missing:
@@ -209,14 +237,15 @@ def setup_all(
     return out
 
 
-def sinks_of(connectors: Mapping[Platform, Any]) -> dict[Platform, SinkConnector]:
-    return {p: c for p, c in connectors.items() if isinstance(c, SinkConnector)}
+def sinks_of(connectors: Mapping[Platform, Connector]) -> dict[Platform, FieldSink]:
+    """The connectors that write: full sinks, and plug-ins' field sinks."""
+    return {p: c for p, c in connectors.items() if isinstance(c, FieldSink)}
 
 
 def apply_all(
     engine: Engine,
     plan_id: str,
-    connectors: Mapping[Platform, Any],
+    connectors: Mapping[Platform, Connector],
     rules: Rules,
     *,
     alerts: AlertSender | None = None,
@@ -279,42 +308,51 @@ def _failure_message(engine: Engine, exc: BaseException) -> str:
     return getattr(exc, "user_message", None) or f"{type(exc).__name__}: {exc}"
 
 
+@dataclass(frozen=True, slots=True)
+class CycleOptions:
+    """What one cycle does and what it reports to.
+
+    ``kind`` names the run in the ``runs`` table (backfill, sync, plan, demo), ``trigger``
+    what started it (``manual``: a command; ``schedule``: ``reengage serve``); ``plan`` and
+    ``apply`` how far it goes. Hooks: ``progress`` hears each stream's reads, ``alerts``
+    sends alert operations, ``stop`` ends an apply cleanly between batches, ``on_call``
+    hears each write call (platform, operation kind, batch size), and ``check`` (the run's
+    store lock, :meth:`sync.serve.lock.StoreLock.check`) is called before each call to a
+    platform and raises when the run may no longer write.
+    """
+
+    kind: str
+    as_of: datetime
+    plan: bool = True
+    apply: bool = False
+    trigger: str = "manual"
+    progress: Progress | None = None
+    alerts: AlertSender | None = None
+    stop: threading.Event | None = None
+    on_call: Callable[[str, str, int], None] | None = None
+    check: Callable[[], None] | None = None
+
+
 def run_cycle(
-    engine: Engine,
-    connectors: Mapping[Platform, Any],
-    rules: Rules,
-    *,
-    kind: str,
-    as_of: datetime,
-    plan: bool,
-    apply: bool,
-    progress: Progress | None = None,
-    alerts: AlertSender | None = None,
-    stop: threading.Event | None = None,
-    on_call: Callable[[str, str, int], None] | None = None,
-    trigger: str = "manual",
-    check: Callable[[], None] | None = None,
+    engine: Engine, connectors: Mapping[Platform, Connector], rules: Rules, options: CycleOptions
 ) -> RunResult:
     """One cycle: pull every platform, resolve, classify, then (optionally) plan and apply.
 
-    ``kind`` names the run in the ``runs`` table (backfill, sync, plan, demo), ``trigger``
-    what started it (``manual``: a command; ``schedule``: ``reengage serve``).
     A StopRun from a connector ends the cycle after the pull with status ``stopped``.
-    ``check`` (the run's store lock, :meth:`sync.serve.lock.StoreLock.check`) is called before
-    each call to a platform and raises when the run may no longer write.
     """
-    result = RunResult(run_id=start_run(engine, kind, as_of, trigger), trigger=trigger)
+    o = options
+    result = RunResult(run_id=start_run(engine, o.kind, o.as_of, o.trigger), trigger=o.trigger)
     try:
-        result.pulled = pull_all(engine, connectors, progress)
-        result.identity, result.classification = classify_all(engine, rules, as_of)
-        if plan:
+        result.pulled = pull_all(engine, connectors, o.progress)
+        result.identity, result.classification = classify_all(engine, rules, o.as_of)
+        if o.plan:
             result.plan_id, result.plan, result.parked_dropped = plan_all(
                 engine, rules, result.classification, result.run_id
             )
-        if apply and result.plan_id is not None:
+        if o.apply and result.plan_id is not None:
             result.applied = apply_all(
-                engine, result.plan_id, connectors, rules, alerts=alerts, stop=stop,
-                on_call=on_call, check=check,
+                engine, result.plan_id, connectors, rules, alerts=o.alerts, stop=o.stop,
+                on_call=o.on_call, check=o.check,
             )  # fmt: skip
         result.status = "stopped" if result.applied is not None and result.applied.stopped else "ok"
     except BaseException as exc:

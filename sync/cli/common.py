@@ -29,7 +29,15 @@ from sync.cli.explain import people
 from sync.cli.progress import StreamProgress
 from sync.console import console_for
 from sync.plan.model import Plan
-from sync.run import RunResult, build_connectors, close_all, explain_error, run_cycle, setup_all
+from sync.run import (
+    CycleOptions,
+    RunResult,
+    build_connectors,
+    close_all,
+    explain_error,
+    run_cycle,
+    setup_all,
+)
 from sync.serve.lock import keep_alive, sync_lock
 from sync.setup_check import describe_gaps, setup_gaps
 from sync.store.faults import STORE_FAULTS, store_fault_message
@@ -179,9 +187,20 @@ def _locked_cycle(
         bars = StreamProgress(enabled=not quiet)
         with bars:
             result = run_cycle(
-                engine, connectors, rules, kind=kind, as_of=as_of, plan=plan, apply=do_apply,
-                progress=bars, alerts=alerts, on_call=bars.applied, check=check,
-            )  # fmt: skip
+                engine,
+                connectors,
+                rules,
+                CycleOptions(
+                    kind=kind,
+                    as_of=as_of,
+                    plan=plan,
+                    apply=do_apply,
+                    progress=bars,
+                    alerts=alerts,
+                    on_call=bars.applied,
+                    check=check,
+                ),
+            )
     return result
 
 

@@ -24,6 +24,7 @@ from config.settings import (
     require_platforms,
 )
 from config.shown import secret_values
+from connectors.base import settings_models
 from sync.cli.db import db_app
 from sync.cli.jsondoc import cause_of, emit, error_document, json_requested
 from sync.cli.sandbox import sandbox_app
@@ -105,7 +106,9 @@ def load_config(*, platforms: bool = False) -> tuple[Settings, Rules]:
     except SettingsError as exc:
         raise fail(str(exc), kind="configuration") from None
     level = settings.log_level or ("INFO" if settings.log_format == "json" else "WARNING")
-    setup_logging(settings.log_format, secrets=secret_values(settings), level=level)
+    setup_logging(
+        settings.log_format, secrets=secret_values(settings, settings_models()), level=level
+    )
     use_engine_cache(settings.data_dir)
     try:
         rules = load_rules(settings.rules_file)

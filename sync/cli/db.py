@@ -16,6 +16,7 @@ from rich.markup import escape
 
 from config.settings import SettingsError, load_settings
 from config.shown import secret_values
+from connectors.base import settings_models
 from sync.console import console_for
 from sync.logs import setup_logging
 
@@ -39,7 +40,9 @@ def _store_url(as_json: bool) -> str:
         settings = load_settings()
     except SettingsError as exc:
         raise _fail(str(exc), as_json, "configuration") from None
-    setup_logging(settings.log_format, secrets=secret_values(settings), level="WARNING")
+    setup_logging(
+        settings.log_format, secrets=secret_values(settings, settings_models()), level="WARNING"
+    )
     return settings.store_url
 
 

@@ -144,9 +144,13 @@ def wanted_lists(state: PersonState, no_email: bool, rules: Rules) -> tuple[str,
 
 
 def field_names(rules: Rules, platform: Platform) -> dict[str, str]:
-    """Reengage's own field names on a platform, by key of :data:`FIELD_KEYS`."""
-    names = rules.fields.hubspot if platform is Platform.HUBSPOT else rules.fields.salesforce
-    return {key: getattr(names, key) for key in FIELD_KEYS}
+    """Reengage's own field names on a platform, by key of :data:`FIELD_KEYS`: the rules'
+    on HubSpot and Salesforce, the keys themselves on a plug-in's platform."""
+    if platform is Platform.HUBSPOT:
+        return {key: getattr(rules.fields.hubspot, key) for key in FIELD_KEYS}
+    if platform is Platform.SALESFORCE:
+        return {key: getattr(rules.fields.salesforce, key) for key in FIELD_KEYS}
+    return {key: key for key in FIELD_KEYS}
 
 
 def wanted_values(

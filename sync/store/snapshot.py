@@ -28,7 +28,13 @@ from config.rules import Rules
 from connectors.base import DealStatus, Platform, RecordType
 from sync.engine import EngineInput
 from sync.engine.codes import DealCode
-from sync.identity.timeline import PLATFORM_CODES, drop_mirrored, mirror_flags, mirror_twins
+from sync.identity.timeline import (
+    OTHER_PLATFORM,
+    PLATFORM_CODES,
+    drop_mirrored,
+    mirror_flags,
+    mirror_twins,
+)
 from sync.store.columns import read_arrow
 from sync.store.schema import activities, deal_records, deals, persons, platform_records
 
@@ -118,8 +124,7 @@ def load_snapshot(engine: Engine, rules: Rules) -> Snapshot:
 
     acts = read_arrow(engine, select(_activity_query().subquery()))
     a_person = np.searchsorted(person_ids, acts.column("person_id").to_numpy().astype(np.int64))
-    on_hubspot = pc.equal(acts.column("platform"), Platform.HUBSPOT.value).to_numpy()
-    platform = np.where(on_hubspot, HUBSPOT, SALESFORCE)
+    platform = _platform_codes(acts.column("platform"))
     kind = acts.column("kind").to_numpy().astype(np.int64)
     at_ms = acts.column("occurred_ms").to_numpy().astype(np.int64)
     flags = _mirror_flags(acts, rules) & (platform == SALESFORCE)
@@ -212,9 +217,7 @@ def count_mirrors(engine: Engine, rules: Rules, start_ms: int, end_ms: int) -> i
 
 def _twins(acts: pa.Table, rules: Rules) -> npt.NDArray[np.int64]:
     """For each activity row, the row index of the HubSpot twin it copies (-1: none)."""
-    platform = np.where(
-        pc.equal(acts.column("platform"), Platform.HUBSPOT.value), HUBSPOT, SALESFORCE
-    )
+    platform = _platform_codes(acts.column("platform"))
     return mirror_twins(
         acts.column("person_id").to_numpy().astype(np.int64),
         platform,
@@ -223,6 +226,15 @@ def _twins(acts: pa.Table, rules: Rules) -> npt.NDArray[np.int64]:
         _mirror_flags(acts, rules) & (platform == SALESFORCE),
         rules.sources.salesforce.mirror_window_minutes * 60_000,
     )
+
+
+def _platform_codes(column: pa.ChunkedArray) -> npt.NDArray[np.int64]:
+    """Each row's :data:`PLATFORM_CODES` code; a plug-in platform's rows are
+    :data:`OTHER_PLATFORM` (never paired as a mirror copy or its twin)."""
+    on_hubspot = pc.equal(column, Platform.HUBSPOT.value).to_numpy(zero_copy_only=False)
+    on_salesforce = pc.equal(column, Platform.SALESFORCE.value).to_numpy(zero_copy_only=False)
+    codes = np.select([on_hubspot, on_salesforce], [HUBSPOT, SALESFORCE], OTHER_PLATFORM)
+    return np.asarray(codes, dtype=np.int64)
 
 
 def _fill(column: pa.ChunkedArray) -> npt.NDArray[np.int64]:
