@@ -46,24 +46,13 @@ from connectors.records import (
     WriteResult,
     WriteStatus,
 )
+from connectors.registry import Connector
 
 # The platforms whose sinks take lists / campaigns and call tasks: the built-in ones. A
 # plug-in platform is a source and, at most, a :class:`FieldSink`.
 LIST_PLATFORMS: frozenset[Platform] = frozenset({Platform.HUBSPOT, Platform.SALESFORCE})
 
 # ---------------------------------------------------------------------------- contracts
-
-
-@runtime_checkable
-class Connector(Protocol):
-    """What every connector, source or sink, answers: its platform, what it has cost so
-    far (serve's metrics), and ``close`` (its connections, once the run is done)."""
-
-    platform: Platform
-
-    def usage(self) -> ApiUsage: ...
-
-    def close(self) -> None: ...
 
 
 @runtime_checkable
@@ -106,23 +95,32 @@ class FieldSink(Connector, Protocol):
 
 
 @runtime_checkable
-class SinkConnector(FieldSink, Protocol):
-    """Writes one platform: fields, list / campaign members and call tasks. Each write method
-    answers one result per input, in input order.
-
-    Only lists / campaigns and fields that reengage owns are touched. A task's
-    ``idempotency_key`` is stored on the task; ``find_tasks`` looks keys up so
-    that a task is never created twice, even after a crash between the
-    platform's answer and the journal write.
-    """
+class MemberSink(Protocol):
+    """Adds records to and removes them from reengage's lists / campaigns."""
 
     def add_members(self, changes: Sequence[MembershipChange]) -> list[WriteResult]: ...
 
     def remove_members(self, changes: Sequence[MembershipChange]) -> list[WriteResult]: ...
 
+
+@runtime_checkable
+class TaskSink(Protocol):
+    """Creates call tasks; a task's ``idempotency_key`` is stored on the task, and
+    ``find_tasks`` looks keys up so that a task is never created twice, even after a crash
+    between the platform's answer and the journal write."""
+
     def find_tasks(self, idempotency_keys: Sequence[str]) -> dict[str, str]: ...
 
     def create_tasks(self, tasks: Sequence[TaskRequest]) -> list[WriteResult]: ...
+
+
+@runtime_checkable
+class SinkConnector(FieldSink, MemberSink, TaskSink, Protocol):
+    """Writes one platform: fields, list / campaign members and call tasks (HubSpot and
+    Salesforce). Each write method answers one result per input, in input order; only
+    lists / campaigns and fields that reengage owns are touched."""
+
+    platform: Platform
 
 
 @runtime_checkable
@@ -173,7 +171,7 @@ from connectors.errors import (  # noqa: E402 - re-exported after the contracts 
     StopRun,
     classify_status,
 )
-from connectors.registry import (  # noqa: E402 - the registry names the contracts above
+from connectors.registry import (  # noqa: E402 - the registry's entry points
     ENTRY_POINT_GROUP,
     ConnectorFactory,
     ConnectorInfo,
@@ -211,6 +209,7 @@ __all__ = [
     "FieldSink",
     "FieldUpdate",
     "InstalledConnector",
+    "MemberSink",
     "MembershipChange",
     "Owner",
     "Page",
@@ -230,6 +229,7 @@ __all__ = [
     "StopRun",
     "TaskClose",
     "TaskRequest",
+    "TaskSink",
     "WriteResult",
     "WriteStatus",
     "call_with_retry",

@@ -1,5 +1,5 @@
-"""Where connectors and the sandbox are found: the ``reengage.connectors`` and
-``reengage.sandbox`` entry-point groups.
+"""Where connectors are found (the ``reengage.connectors`` entry-point group) and what a
+registered connector is: a :class:`Connector` that a :class:`ConnectorFactory` builds.
 
 A connector plug-in registers a :class:`ConnectorInfo` under ``reengage.connectors``;
 its ``factory`` builds the connector from the settings and rules. ``sync`` reaches
@@ -12,17 +12,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
 from config.rules import Rules
 from config.settings import Settings
-
-if TYPE_CHECKING:  # connectors.base imports this module once its contracts are defined
-    from connectors.base import Connector
+from connectors.records import ApiUsage, Platform
 
 ENTRY_POINT_GROUP = "reengage.connectors"
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """What every connector, source or sink, answers: its platform, what it has cost so
+    far (serve's metrics), and ``close`` (its connections, once the run is done)."""
+
+    platform: Platform
+
+    def usage(self) -> ApiUsage: ...
+
+    def close(self) -> None: ...
 
 
 class ConnectorFactory(Protocol):

@@ -30,10 +30,11 @@ from sqlalchemy import Engine
 from config.rules import Rules
 from connectors.base import (
     FieldSink,
+    MemberSink,
     Platform,
-    SinkConnector,
     TaskCloser,
     TaskConfirmer,
+    TaskSink,
     WriteResult,
     WriteStatus,
 )
@@ -91,7 +92,7 @@ def _chunks(entries: Sequence[JournalEntry], size: int) -> Iterator[Sequence[Jou
 
 
 def _tasks(
-    sink: SinkConnector, batch: Sequence[JournalEntry], unsettled: frozenset[str]
+    sink: TaskSink, batch: Sequence[JournalEntry], unsettled: frozenset[str]
 ) -> list[WriteResult]:
     """Creates the tasks whose key the platform does not already hold (``unsettled``: keys an
     earlier try may have created, looked up once more through a consistent read)."""
@@ -118,16 +119,20 @@ def _unsupported(ops: Sequence[Operation], what: str) -> list[WriteResult]:
 def _send(
     engine: Engine, sink: FieldSink, kind: OpKind, batch: Sequence[JournalEntry]
 ) -> list[WriteResult]:
+    """One batch through the sink; an operation the sink cannot take (a plug-in's field sink
+    given a list member or a task) fails with a reason rather than stopping the apply."""
     ops = [e.operation for e in batch]
     if kind is OpKind.UPDATE_FIELDS:
         return sink.update_fields([o.field_update() for o in ops])
-    if not isinstance(sink, SinkConnector):  # a plug-in's field sink: no lists, no tasks
-        return _unsupported(ops, f"take {kind.value} (it writes fields only)")
-    if kind is OpKind.ADD_MEMBER:
-        return sink.add_members([o.membership_change() for o in ops])
-    if kind is OpKind.REMOVE_MEMBER:
+    if kind in (OpKind.ADD_MEMBER, OpKind.REMOVE_MEMBER):
+        if not isinstance(sink, MemberSink):
+            return _unsupported(ops, "take list members (it writes fields only)")
+        if kind is OpKind.ADD_MEMBER:
+            return sink.add_members([o.membership_change() for o in ops])
         return sink.remove_members([o.membership_change() for o in ops])
     if kind is OpKind.CREATE_TASK:
+        if not isinstance(sink, TaskSink):
+            return _unsupported(ops, "create tasks")
         with engine.begin() as conn:
             unsettled = unsettled_keys(conn, [o.idempotency_key for o in ops])
             mark_sent(conn, batch)
