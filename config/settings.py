@@ -94,7 +94,7 @@ class HubSpotSettings(BaseModel):
 # the built-in platforms; a plug-in's platform is any other name (lower-case letters and digits,
 # a letter first), served by an installed connector (``reengage connectors``)
 PLATFORM_NAMES: tuple[str, ...] = ("hubspot", "salesforce")
-PlatformName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*$")]
+PlatformName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]{0,15}$")]
 
 SalesforceAuth = Literal["session_id", "jwt_bearer", "client_credentials", "username_password"]
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import ClassVar, Generic, TypeVar, cast
 
-_PLATFORM_NAME = re.compile(r"[a-z][a-z0-9]*\Z")
-_RECORD_TYPE_NAME = re.compile(r"[a-z][a-z0-9]*_[a-z][a-z0-9_]*\Z")
+# the store keeps platforms in 16 characters, record types in 32
+_PLATFORM_NAME = re.compile(r"[a-z][a-z0-9]{0,15}\Z")
+_RECORD_TYPE_NAME = re.compile(r"(?=.{3,32}\Z)[a-z][a-z0-9]{0,15}_[a-z][a-z0-9_]*\Z")
 
 _N = TypeVar("_N", bound="_OpenName")
 
@@ -61,7 +62,7 @@ class Platform(_OpenName):
     __slots__ = ()
     _interned: ClassVar[dict[str, _OpenName]] = {}
     _pattern = _PLATFORM_NAME
-    _form = "lower-case letters and digits, a letter first"
+    _form = "lower-case letters and digits, a letter first, at most 16"
     HUBSPOT: ClassVar[Platform]
     SALESFORCE: ClassVar[Platform]
 
@@ -77,7 +78,7 @@ class RecordType(_OpenName):
     __slots__ = ()
     _interned: ClassVar[dict[str, _OpenName]] = {}
     _pattern = _RECORD_TYPE_NAME
-    _form = "<platform>_<object>, lower-case"
+    _form = "<platform>_<object>, lower-case, at most 32 characters"
     HUBSPOT_CONTACT: ClassVar[RecordType]
     SALESFORCE_LEAD: ClassVar[RecordType]
     SALESFORCE_CONTACT: ClassVar[RecordType]

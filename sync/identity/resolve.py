@@ -227,6 +227,7 @@ class _Attrs(NamedTuple):
 
 def _attrs(rec: PlatformRecord) -> _Attrs:
     on_hubspot = rec.ref.record_type is RecordType.HUBSPOT_CONTACT
+    on_salesforce = rec.ref.platform is Platform.SALESFORCE  # a plug-in's owner is neither
     owner = rec.owner_id or None
     return _Attrs(
         normalise_email(rec.email),
@@ -234,7 +235,7 @@ def _attrs(rec: PlatformRecord) -> _Attrs:
         rec.last_name or None,
         rec.company or None,
         owner if on_hubspot else None,
-        None if on_hubspot else owner,
+        owner if on_salesforce else None,
         rec.lifecycle_stage or None,
         rec.lead_status or None,
         rec.created_at,
