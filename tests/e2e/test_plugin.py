@@ -207,3 +207,26 @@ def test_hubspot_and_salesforce_writes_are_otherwise_unchanged(
     assert len(platform_ops(before)) > 0
     touched = [op for op in after.plan.operations if op.record and op.record.record_id in changed]
     assert {op.platform for op in touched} >= {Platform.HUBSPOT, TINYCRM}
+
+
+def test_a_plugins_email_activity_is_never_taken_for_a_mirror_copy() -> None:
+    """The store's platform codes: a plug-in's rows are neither HubSpot twins nor Salesforce
+    copies, so its email event at the instant of a HubSpot one counts on its own."""
+    import numpy as np
+    import pyarrow as pa
+
+    from connectors.base import ActivityKind
+    from sync.identity.timeline import mirror_twins
+    from sync.store.snapshot import _platform_codes
+
+    codes = _platform_codes(pa.chunked_array([["hubspot", "tinycrm", "hubspot", "salesforce"]]))
+    click = ActivityKind.EMAIL_CLICK.code
+    twins = mirror_twins(
+        np.array([1, 1, 2, 2]),
+        codes,
+        np.array([click] * 4),
+        np.array([1_000, 1_000, 5_000, 5_000]),
+        np.zeros(4, dtype=bool),
+        window_ms=60_000,
+    )
+    assert twins.tolist() == [-1, -1, -1, 2]  # the Salesforce copy pairs; tinycrm's does not
