@@ -48,9 +48,6 @@ from sync.store.schema import operations, runs
 log = logging.getLogger("reengage.run")
 
 
-BUILT_IN = {Platform.HUBSPOT: "hubspot", Platform.SALESFORCE: "salesforce"}
-
-
 def _factories(wanted: list[Platform]) -> dict[Platform, tuple[str, ConnectorFactory]]:
     """The installed connectors' factories for the platforms in use; a platform no installed
     connector serves is refused, naming the plug-ins that failed to load."""

@@ -22,7 +22,14 @@ from sqlalchemy import Engine
 
 from config.rules import Rules
 from config.settings import Settings
-from connectors.base import ConfigurationError, ConnectorError, Platform, SetupItem, StopRun
+from connectors.base import (
+    ConfigurationError,
+    Connector,
+    ConnectorError,
+    Platform,
+    SetupItem,
+    StopRun,
+)
 from sync.alerts import RecordLinks, make_alert_sender
 from sync.apply import AlertSender
 from sync.cli.explain import people
@@ -69,7 +76,7 @@ def store_faults(engine: Engine) -> Iterator[None]:
 
 
 @contextmanager
-def connected(settings: Settings, rules: Rules) -> Iterator[dict[Platform, Any]]:
+def connected(settings: Settings, rules: Rules) -> Iterator[dict[Platform, Connector]]:
     """The configured connectors, closed afterwards; platform errors become CommandError."""
     try:
         connectors = build_connectors(settings, rules)
@@ -162,7 +169,7 @@ def cycle(
             lock.release()
 
 
-def require_setup(connectors: dict[Platform, Any], rules: Rules) -> None:
+def require_setup(connectors: dict[Platform, Connector], rules: Rules) -> None:
     """Refuses (exit 2, naming what is missing) a run that would write to a platform where
     ``setup --check-only`` fails: it would half-apply and fail record by record."""
     if gaps := setup_gaps(connectors, rules):

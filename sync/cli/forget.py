@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from config.rules import Rules
-from connectors.base import Platform, RecordRef
+from connectors.base import FieldSink, Platform, RecordRef
 from sync.apply import apply_plan
 from sync.forget import TASK_TRIGGERS, CreatedTask, Holdings, forget_plan
 from sync.identity.rules import normalise_email
@@ -74,7 +74,7 @@ def _owned_fields(rules: Rules) -> dict[Platform, frozenset[str]]:
 
 
 def forget_email(
-    engine: Engine, sinks: Mapping[Platform, Any], rules: Rules, email: str
+    engine: Engine, sinks: Mapping[Platform, FieldSink], rules: Rules, email: str
 ) -> ForgetOutcome:
     """Carries out the erasure of ``email`` (see the module docstring)."""
     with engine.begin() as conn:
