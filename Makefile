@@ -38,6 +38,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy sync config connectors sandbox benchmarks
+	MYPYPATH=.:tests/plugins/tinycrm $(BIN)/mypy -p reengage_tinycrm
 
 clean:
 	rm -rf $(VENV) reengage-data .pytest_cache .mypy_cache .ruff_cache

@@ -99,11 +99,18 @@ class TinyCrmConnector:
         )
 
     # -- transport ----------------------------------------------------------------------
-    def _call(self, method: str, path: str, **kwargs: object) -> Row:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, int] | None = None,
+        json: dict[str, object] | None = None,
+    ) -> Row:
         self._requests += 1
         url = f"{self.options.base_url}{path}"
         try:
-            response = self._client.request(method, path, **kwargs)  # type: ignore[arg-type]
+            response = self._client.request(method, path, params=params, json=json)
         except httpx.TransportError as exc:
             raise RetriableError(f"{url}: {type(exc).__name__}", platform="tinycrm") from None
         if response.status_code >= 400:
