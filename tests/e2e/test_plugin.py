@@ -124,6 +124,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Outcome, Ou
                 "contact": contact,
                 "server": server,
                 "connectors": connectors,
+                "world": world,
             },
         )
     finally:
@@ -230,3 +231,22 @@ def test_a_plugins_email_activity_is_never_taken_for_a_mirror_copy() -> None:
         window_ms=60_000,
     )
     assert twins.tolist() == [-1, -1, -1, 2]  # the Salesforce copy pairs; tinycrm's does not
+
+
+def test_forget_empties_reengages_fields_on_the_plugin_too(
+    runs: tuple[Outcome, Outcome, dict],
+) -> None:
+    """Last in the module: ``reengage forget`` erases the tinycrm-only person."""
+    from sync.cli.forget import forget_email
+    from sync.run import sinks_of
+
+    extra = runs[2]
+    state, world = extra["server"].state, extra["world"]
+    held = {k for k, v in state.fields_of("t-2").items() if v not in (None, "")}
+    assert "status" in held
+    sinks = sinks_of(extra["connectors"])
+    outcome = forget_email(world.engine, sinks, world.rules, "solo@tinycrm.test")
+    assert outcome.found and outcome.failed == 0 and outcome.applied == 1
+    emptied = state.updates[-1]
+    assert emptied["id"] == "t-2"
+    assert emptied["values"] == dict.fromkeys(held)
