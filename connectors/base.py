@@ -7,8 +7,11 @@ third-party plug-in) translates its vendor SDK's types into these at its edge.
 No vendor type ever crosses this module.
 
 A connector is registered under the ``reengage.connectors`` entry-point group;
-the entry point names a :class:`ConnectorInfo`. Its ``factory`` builds the
-connector from the platform's settings model (opaque to this module).
+the entry point names a :class:`ConnectorInfo`. Its ``factory`` (a
+:class:`ConnectorFactory`: settings, rules, ``clock``) builds a :class:`Connector`
+(platform, ``usage``, ``close``; defined with the registry) that is a
+:class:`SourceConnector`, a :class:`SinkConnector` (HubSpot, Salesforce) or, for a
+plug-in's platform, a :class:`FieldSink`, or a source and a sink at once.
 
 Reads stream: every ``read_*`` method yields, never collects a whole object in
 memory, and takes / returns an opaque :class:`Cursor` so that the engine can

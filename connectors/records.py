@@ -2,6 +2,11 @@
 pages with their cursors) and what they are asked to write (field updates, memberships,
 tasks) with one result per input. No vendor type appears here.
 
+``Platform`` and ``RecordType`` are open: interned names (``Platform("hubspot") is
+Platform.HUBSPOT``) that a plug-in extends with its own (``Platform("tinycrm")``,
+``RecordType("tinycrm_person")``); ``ActivityKind`` stays closed, so that every
+platform's activities mean the same to the engine.
+
 :mod:`connectors.base` (the contract) re-exports every name; import them from there.
 """
 
