@@ -105,3 +105,23 @@ def test_config_check_masks_the_plugins_secrets(tmp_path: Path, server: TinyCrmS
     assert shown["plugins"]["tinycrm"]["api_key"] == "**********"
     assert shown["plugins"]["othercrm"]["token"] == "**********"  # no model: every value
     assert API_KEY not in result.stdout and "othercrm-secret-11" not in result.stdout
+
+
+def test_the_log_filter_hides_the_plugins_secrets_only() -> None:
+    from reengage_tinycrm import TinyCrmSettings
+
+    from config.settings import Settings
+    from config.shown import secret_values
+    from connectors.base import settings_models
+
+    settings = Settings(
+        platforms=["tinycrm"],
+        plugins={
+            "tinycrm": {"base_url": "http://127.0.0.1:9", "api_key": API_KEY, "page_size": "5"},
+            "othercrm": {"token": "othercrm-secret-11"},
+        },
+    )
+    assert settings_models()["tinycrm"] is TinyCrmSettings  # through the entry point
+    secrets = secret_values(settings, settings_models())
+    assert API_KEY in secrets and "othercrm-secret-11" in secrets
+    assert "5" not in secrets and "http://127.0.0.1:9" not in secrets  # not secrets: readable
