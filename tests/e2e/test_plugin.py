@@ -19,14 +19,15 @@ plug-in, but for the person the click changed.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 
-from connectors.base import LIST_PLATFORMS, Platform
+from connectors.base import LIST_PLATFORMS, Connector, Platform
 from sync.plan import Operation, Plan
 from sync.run import CycleOptions, RunResult, build_connectors, close_all, run_cycle
 from sync.store.schema import person_states, platform_records
@@ -37,6 +38,9 @@ API_KEY = "tinycrm-test-key-5d1f"
 TINYCRM = Platform("tinycrm")
 
 
+Runs = tuple["Outcome", "Outcome", dict[str, Any]]  # without, with the plug-in, and its parts
+
+
 @dataclass
 class Outcome:
     result: RunResult
@@ -45,10 +49,10 @@ class Outcome:
     persons: dict[tuple[str, str], int]  # (record type, id) -> its person's store id
 
 
-def _sync(world: World, connectors: dict[Platform, object] | None = None) -> Outcome:
+def _sync(world: World, connectors: Mapping[Platform, Connector] | None = None) -> Outcome:
     result = run_cycle(
         world.engine,
-        connectors or world.connectors,  # type: ignore[arg-type]
+        connectors or world.connectors,
         world.rules,
         CycleOptions(kind="sync", as_of=world.as_of, plan=True, apply=True),
     )
@@ -91,7 +95,7 @@ def _dormant_contact(world: World, before: Outcome) -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Outcome, Outcome, dict]]:
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
     from reengage_tinycrm.server import TinyCrmServer
 
     rules = rules_with_holdout(0.0)
@@ -116,7 +120,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Outcome, Ou
     )
     connectors = build_connectors(settings, world.rules)
     try:
-        after = _sync(world, connectors)  # type: ignore[arg-type]
+        after = _sync(world, connectors)
         yield (
             before,
             after,
@@ -133,21 +137,21 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Outcome, Ou
         world.close()
 
 
-def test_the_plugin_is_found_through_its_entry_point(runs: tuple[Outcome, Outcome, dict]) -> None:
+def test_the_plugin_is_found_through_its_entry_point(runs: Runs) -> None:
     connector = runs[2]["connectors"][TINYCRM]
     assert type(connector).__module__ == "reengage_tinycrm.connector"
     assert connector.platform is TINYCRM
     assert set(runs[2]["connectors"]) == {Platform.HUBSPOT, Platform.SALESFORCE, TINYCRM}
 
 
-def test_same_email_is_one_person(runs: tuple[Outcome, Outcome, dict]) -> None:
+def test_same_email_is_one_person(runs: Runs) -> None:
     _, after, extra = runs
     contact = after.persons[("hubspot_contact", extra["contact"])]
     assert after.persons[("tinycrm_person", "t-1")] == contact
     assert after.persons[("tinycrm_person", "t-2")] != contact
 
 
-def test_the_plugins_engagement_changes_the_status(runs: tuple[Outcome, Outcome, dict]) -> None:
+def test_the_plugins_engagement_changes_the_status(runs: Runs) -> None:
     before, after, extra = runs
     key = ("hubspot_contact", extra["contact"])
     assert before.statuses[key] == "dormant"
@@ -155,7 +159,7 @@ def test_the_plugins_engagement_changes_the_status(runs: tuple[Outcome, Outcome,
     assert after.statuses[("tinycrm_person", "t-1")] == "reactivated"
 
 
-def test_the_plugin_received_its_field_updates(runs: tuple[Outcome, Outcome, dict]) -> None:
+def test_the_plugin_received_its_field_updates(runs: Runs) -> None:
     _, after, extra = runs
     state = extra["server"].state
     assert state.fields_of("t-1")["status"] == "reactivated"
@@ -167,7 +171,7 @@ def test_the_plugin_received_its_field_updates(runs: tuple[Outcome, Outcome, dic
     assert applied.applied.get(("tinycrm", "update_fields")) == len(state.updates) == 2
 
 
-def test_the_plugin_gets_no_lists_and_no_tasks(runs: tuple[Outcome, Outcome, dict]) -> None:
+def test_the_plugin_gets_no_lists_and_no_tasks(runs: Runs) -> None:
     _, after, extra = runs
     on_plugin = {op.op.value for op in after.plan.operations if op.platform is TINYCRM}
     assert on_plugin == {"update_fields"}
@@ -190,7 +194,7 @@ def _signature(op: Operation) -> tuple[str, str, str, str, str, str]:
 
 
 def test_hubspot_and_salesforce_writes_are_otherwise_unchanged(
-    runs: tuple[Outcome, Outcome, dict],
+    runs: Runs,
 ) -> None:
     before, after, extra = runs
     person = after.persons[("hubspot_contact", extra["contact"])]
@@ -234,7 +238,7 @@ def test_a_plugins_email_activity_is_never_taken_for_a_mirror_copy() -> None:
 
 
 def test_forget_empties_reengages_fields_on_the_plugin_too(
-    runs: tuple[Outcome, Outcome, dict],
+    runs: Runs,
 ) -> None:
     """Last in the module: ``reengage forget`` erases the tinycrm-only person."""
     from sync.cli.forget import forget_email
