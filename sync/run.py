@@ -20,13 +20,14 @@ from typing import Any
 from sqlalchemy import Engine, func, select, update
 
 from config.rules import Rules
-from config.settings import Settings, SettingsError
+from config.settings import Settings, SettingsError, plugin_settings
 from connectors.base import (
     ConfigurationError,
     Connector,
     ConnectorError,
     ConnectorFactory,
     FieldSink,
+    InstalledConnector,
     Platform,
     SetupItem,
     SetupMissing,
@@ -48,24 +49,43 @@ from sync.store.schema import operations, runs
 log = logging.getLogger("reengage.run")
 
 
+def _unserved(name: str, installed: list[InstalledConnector]) -> str:
+    broken = [f"{e.name} ({e.error})" for e in installed if e.info is None]
+    return f"{name}: no installed connector serves it (see `reengage connectors`)" + (
+        f"; failed to load: {', '.join(broken)}" if broken else ""
+    )
+
+
+def platform_problems(settings: Settings) -> list[tuple[str, str]]:
+    """(variable, reason) for each platform in use that no installed connector serves, and
+    for each plug-in setting its connector's model refuses: asked before any request."""
+    installed = installed_connectors()
+    served = {e.info.platform: e.info for e in reversed(installed) if e.info is not None}
+    problems: list[tuple[str, str]] = []
+    for name in settings.platforms:
+        info = served.get(name)
+        if info is None:
+            problems.append(("REENGAGE_PLATFORMS", _unserved(name, installed)))
+        elif info.settings_model is not None:
+            try:
+                plugin_settings(settings, name, info.settings_model)
+            except SettingsError as exc:
+                problems += exc.problems
+    return problems
+
+
 def _factories(wanted: list[Platform]) -> dict[Platform, tuple[str, ConnectorFactory]]:
     """The installed connectors' factories for the platforms in use; a platform no installed
     connector serves is refused, naming the plug-ins that failed to load."""
     found: dict[Platform, tuple[str, ConnectorFactory]] = {}
-    broken: list[str] = []
-    for entry in installed_connectors():
+    installed = installed_connectors()
+    for entry in installed:
         info = entry.info
-        if info is None:
-            broken.append(f"{entry.name} ({entry.error})")
-        elif info.factory is not None and info.platform in wanted:
+        if info is not None and info.factory is not None and info.platform in wanted:
             found.setdefault(Platform(info.platform), (entry.name, info.factory))
     for platform in wanted:
         if platform not in found:
-            raise ConfigurationError(
-                f"REENGAGE_PLATFORMS names {platform.value}, but no installed connector serves "
-                "it (see `reengage connectors`)"
-                + (f"; failed to load: {', '.join(broken)}" if broken else "")
-            )
+            raise ConfigurationError("REENGAGE_PLATFORMS: " + _unserved(platform.value, installed))
     return found
 
 

@@ -114,9 +114,20 @@ def load_config(*, platforms: bool = False) -> tuple[Settings, Rules]:
         rules = load_rules(settings.rules_file)
         if platforms:
             require_platforms(settings)
+            _require_connectors(settings)
     except (RulesError, SettingsError) as exc:
         raise fail(str(exc), kind="configuration") from None
     return settings, rules
+
+
+def _require_connectors(settings: Settings) -> None:
+    """Refuses a platform no installed connector serves, and a plug-in's settings its model
+    refuses, naming each variable (``sync.run.platform_problems``)."""
+    from sync.run import platform_problems
+
+    problems = platform_problems(settings)
+    if problems:
+        raise SettingsError(problems)
 
 
 def use_engine_cache(data_dir: Path) -> None:

@@ -125,3 +125,26 @@ def test_the_log_filter_hides_the_plugins_secrets_only() -> None:
     secrets = secret_values(settings, settings_models())
     assert API_KEY in secrets and "othercrm-secret-11" in secrets
     assert "5" not in secrets and "http://127.0.0.1:9" not in secrets  # not secrets: readable
+
+
+def test_config_check_refuses_what_sync_would_refuse(tmp_path: Path, server: TinyCrmServer) -> None:
+    path = _broken_distribution(tmp_path / "site")
+    env = _plugin_env(
+        server, REENGAGE_PLATFORMS="tinycrm,nocrm", REENGAGE_PLUGINS__TINYCRM__PAGE_SIZE="many"
+    )
+    result = run_cli(["config", "check"], tmp_path, PYTHONPATH=path, **env)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "REENGAGE_PLATFORMS: nocrm: no installed connector serves it" in result.stderr
+    assert "REENGAGE_PLUGINS__TINYCRM__PAGE_SIZE" in result.stderr
+    assert API_KEY not in result.stdout + result.stderr
+
+
+def test_build_connectors_refuses_a_platform_nothing_serves() -> None:
+    from config.rules import load_rules
+    from config.settings import Settings
+    from connectors.base import ConfigurationError
+    from sync.run import build_connectors
+
+    settings = Settings(platforms=["nocrm"])
+    with pytest.raises(ConfigurationError, match="nocrm: no installed connector serves it"):
+        build_connectors(settings, load_rules())
