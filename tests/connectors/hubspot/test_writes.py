@@ -176,7 +176,12 @@ def test_each_input_gets_its_own_result(
         "NOT_A_HUBSPOT_CONTACT",
     ]
     made = connector.create_tasks([task("t-good", good), task("t-bad", "987654321")])
-    assert [r.status for r in made] == [WriteStatus.APPLIED, WriteStatus.FAILED]
+    # the batch is refused whole after the good task landed: found, not created again
+    assert [r.status for r in made] == [WriteStatus.SKIPPED, WriteStatus.FAILED]
+    keyed = [t for t in emulator.state.objects("tasks") if t.properties.get(TASK_KEY_PROPERTY)]
+    assert [t.id for t in keyed if t.properties[TASK_KEY_PROPERTY] == "t-good"] == [
+        made[0].platform_id
+    ]
     members = connector.add_members(
         [MembershipChange("gone", "thin_touch", contact_ref("987654321"))]
     )
