@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 import httpx
@@ -89,7 +90,7 @@ class SalesforceSubject:
             f"{self.org.url}/services/data/v{self.org.api_version}/sobjects/"
             f"{SOBJECTS[ref.record_type]}/{ref.record_id}",
             headers={"Authorization": f"Bearer {self.org.session_id}"},
-            verify=str(self.org.ca_bundle),
+            verify=ssl.create_default_context(cafile=str(self.org.ca_bundle)),
             trust_env=False,
         )
         answer.raise_for_status()
