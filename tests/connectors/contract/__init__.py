@@ -45,9 +45,14 @@ emulator's side, what the contract tests ask (:class:`~.subject.Subject`):
 ``field_value(ref, field)``
     the value the platform holds for a record's field.
 
-Sinks answer three more, each only asked when the capability is declared:
+Sinks answer four more, each only asked when its capability is declared:
 ``members(list_name)`` (the record ids on reengage's list / campaign for that short
 name, e.g. ``sunset``), ``tasks_with_key(key)`` (the platform ids of the live tasks carrying
-that idempotency key) and ``writes()`` (the write requests the platform has served: what a
-second ``apply_setup`` must not add to).
+that idempotency key), ``writes()`` (the write requests the platform has served: what an
+``apply_setup`` of nothing missing must not add to) and ``setup_made()`` (a ``Counter`` of
+what setup makes that the platform holds, e.g. ``contacts.reengage_status`` or
+``campaign:Reengage: sunset``, each as often as it exists: nothing may be there twice).
+
+A subject module may also define ``KNOWN_BUGS`` (test function name -> the connector bug it
+shows): that test becomes a strict ``xfail`` for that subject, and must go once fixed.
 """

@@ -60,6 +60,8 @@ class Subject(Protocol):
 
     def writes(self) -> int: ...
 
+    def setup_made(self) -> Counter[str]: ...
+
 
 def require(subject: Subject, *capabilities: str) -> None:
     """Skips the test unless the subject declares every capability it needs."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
@@ -103,6 +104,19 @@ class HubSpotSubject:
     def tasks_with_key(self, key: str) -> list[str]:
         tasks = self.emulator.state.objects("tasks", archived=False)
         return [t.id for t in tasks if t.properties.get(TASK_KEY_PROPERTY) == key]
+
+    def setup_made(self) -> Counter[str]:
+        state, prefix = self.emulator.state, self.rules.lists.prefix
+        with state.lock:
+            made = Counter(
+                f"{kind}.{name}"
+                for kind, known in state.properties.items()
+                for name in known
+                if name.startswith("reengage_")
+            )
+            lists = [found.name for found in state.lists.values()]
+        made.update(f"list:{name}" for name in lists if name.startswith(prefix))
+        return made
 
     def writes(self) -> int:
         with self.emulator.state.lock:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+from collections import Counter
 from typing import Any
 
 import httpx
@@ -111,6 +112,18 @@ class SalesforceSubject:
 
     def tasks_with_key(self, key: str) -> list[str]:
         return [t["Id"] for t in self.org.state.records("Task") if t.get(TASK_KEY_FIELD) == key]
+
+    def setup_made(self) -> Counter[str]:
+        state, prefix = self.org.state, self.rules.lists.prefix
+        made = Counter(
+            f"{sobject.name}.{custom.name}"
+            for sobject in state.schema.objects.values()
+            for custom in sobject.fields.values()
+            if custom.name.lower().startswith("reengage_")
+        )
+        campaigns = (c["Name"] for c in state.records("Campaign"))
+        made.update(f"campaign:{name}" for name in campaigns if name.startswith(prefix))
+        return made
 
     def writes(self) -> int:
         return int(self.org.state.write_requests())
