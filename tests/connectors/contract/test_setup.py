@@ -30,7 +30,8 @@ def test_setup_made_once_is_reported_ok_and_not_made_again(subject: Subject) -> 
         assert made and set(made.values()) == {1}
         assert {i.status for i in connector.apply_setup(after)} == {"ok"}
         assert subject.writes() == writes  # nothing sent that could change the platform
-        for run in (connector, subject.connector()):  # this run, and another run
+        another: Any = subject.connector()
+        for run in (connector, another):  # this run, and another run
             run.apply_setup(missing)  # stale: all of it exists by now
             assert subject.setup_made() == made
             assert {i.status for i in run.check_setup(subject.rules)} == {"ok"}

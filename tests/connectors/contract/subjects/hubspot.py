@@ -18,6 +18,7 @@ from connectors.retry import RetryPolicy
 from sandbox.dataset import Knobs, generate
 from sandbox.faults import is_write
 from sandbox.sandbox import Sandbox
+from sandbox.seed import SandboxDataset
 
 from ..subject import CAPABILITIES
 
@@ -32,17 +33,24 @@ class HubSpotSubject:
     capabilities = frozenset(CAPABILITIES)
     text_field = "reengage_segment"
 
-    def __init__(self, persons: int = 250, seed: int = 3) -> None:
+    def __init__(self, persons: int = 250, seed: int = 3, stranger: int | None = None) -> None:
         self.rules: Rules = load_rules()
         self.persons, self.seed = persons, seed
-        self.box: Sandbox = load_sandbox()(persons=persons, seed=seed, ten_second_limit=1000)
+        self.box: Sandbox = load_sandbox()(
+            persons=persons, seed=seed, stranger=stranger, ten_second_limit=1000
+        )
         self.emulator = self.box.hubspot
         self.emulator.limiter.search_per_second = 200
 
     def start(self) -> None:
         # Few marketing emails: the connector asks each one's campaign name in a request.
         knobs = Knobs(marketing_emails_per_week=0.2)
-        self.box.start(generate(self.persons, seed=self.seed, knobs=knobs))
+
+        def world() -> SandboxDataset:
+            return generate(self.persons, seed=self.seed, knobs=knobs)
+
+        stranger = self.box.stranger
+        self.box.start(stranger.render(world) if stranger is not None else world())
 
     def stop(self) -> None:
         self.box.stop()
@@ -84,7 +92,9 @@ class HubSpotSubject:
         return [RecordRef(RecordType.HUBSPOT_CONTACT, i) for i in ids]
 
     def absent_record(self) -> RecordRef:
-        return RecordRef(RecordType.HUBSPOT_CONTACT, "987654321")
+        """A contact id past every contact's (the world's ids have their own ranges)."""
+        known = self.emulator.state.objects("contacts")
+        return RecordRef(RecordType.HUBSPOT_CONTACT, str(max(int(o.id) for o in known) + 7919))
 
     def delete(self, ref: RecordRef) -> None:
         answer = httpx.delete(

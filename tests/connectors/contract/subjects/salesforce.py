@@ -30,9 +30,9 @@ class SalesforceSubject:
     capabilities = frozenset(CAPABILITIES)
     text_field = "Reengage_Segment__c"
 
-    def __init__(self, persons: int = 600, seed: int = 3) -> None:
+    def __init__(self, persons: int = 600, seed: int = 3, stranger: int | None = None) -> None:
         self.rules: Rules = load_rules()
-        self.box: Sandbox = load_sandbox()(persons=persons, seed=seed)
+        self.box: Sandbox = load_sandbox()(persons=persons, seed=seed, stranger=stranger)
         self.org = self.box.salesforce
         self._gone: RecordRef | None = None
 
