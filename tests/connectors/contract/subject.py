@@ -90,12 +90,13 @@ def identity(item: Any) -> Hashable:
 @dataclass
 class Drained:
     """Items read per stream (in the order read), the last cursor of each, pages counted
-    (``filled``: those with items)."""
+    (``filled``: those with items), and every page's cursor in the order read."""
 
     items: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
     cursors: dict[str, Cursor] = field(default_factory=dict)
     pages: Counter[str] = field(default_factory=Counter)
     filled: int = 0
+    every_cursor: list[Cursor] = field(default_factory=list)
 
     def all(self) -> list[Any]:
         return [item for items in self.items.values() for item in items]
@@ -115,5 +116,6 @@ def drain(pages: Iterator[Page[Any]], into: Drained | None = None) -> Drained:
         out.items[page.cursor.stream].extend(page.items)
         out.cursors[page.cursor.stream] = page.cursor
         out.pages[page.cursor.stream] += 1
+        out.every_cursor.append(page.cursor)
         out.filled += bool(page.items)
     return out

@@ -9,13 +9,20 @@ moved past items it never read.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
 
-from connectors.base import Connector
+from connectors.base import Activity, Connector, Cursor, Deal, PlatformRecord
 
 from .subject import READS, Drained, Subject, drain, read, require
+
+ITEM_TYPES: dict[str, type] = {
+    "read_records": PlatformRecord,
+    "read_activities": Activity,
+    "read_deals": Deal,
+}
 
 
 @pytest.fixture(scope="module")
@@ -35,14 +42,18 @@ def backfills(subject: Subject, connector: Connector) -> dict[str, Drained]:
 
 
 @pytest.mark.parametrize("method", READS)
-def test_a_backfill_reads_every_stream_to_an_increment_cursor(
+def test_every_page_carries_a_storable_cursor_and_its_methods_items(
     subject: Subject, backfills: dict[str, Drained], method: str
 ) -> None:
+    """Each page's cursor is a ``Cursor`` with a stream name and a JSON value (it is stored
+    as JSON with the page), and its items are what the method reads."""
     require(subject, method)
     drained = backfills[method]
     assert drained.all(), f"{method} read nothing"
-    assert set(drained.cursors) == set(drained.pages)
-    assert all(cursor.stream == name for name, cursor in drained.cursors.items())
+    for cursor in drained.every_cursor:
+        assert isinstance(cursor, Cursor) and isinstance(cursor.stream, str) and cursor.stream
+        assert json.loads(json.dumps(dict(cursor.value))) == dict(cursor.value), cursor
+    assert all(isinstance(item, ITEM_TYPES[method]) for item in drained.all())
 
 
 def test_each_stream_belongs_to_one_read_method(backfills: dict[str, Drained]) -> None:
