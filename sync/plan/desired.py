@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from config.rules import Rules
+from config.rules_platform import FIELD_KEYS
 from connectors.base import Platform, RecordRef, RecordType
 from sync.engine.codes import DAY_MS, STATUS_NAMES, Status
 from sync.engine.inputs import I64
@@ -34,18 +35,6 @@ from sync.engine.inputs import I64
 from .inputs import PlanInput
 from .model import FieldValue
 
-FIELD_KEYS: tuple[str, ...] = (
-    "status",
-    "segment",
-    "period_segment",
-    "approach",
-    "dormant_days",
-    "score",
-    "quiet_since",
-    "last_engagement_at",
-    "last_touch",
-    "holdout",
-)
 ENDED = (Status.REACTIVATED, Status.HANDED_OFF)
 _SF_OBJECT = {RecordType.SALESFORCE_LEAD: "Lead", RecordType.SALESFORCE_CONTACT: "Contact"}
 
