@@ -31,6 +31,10 @@ class PluginSubject:
         | {"check_setup", "apply_setup"}
     )
     text_field = "segment"
+    # what the shared suite does not ask yet (see the report of fix/plugsubject): tinycrm
+    # holds no deals (``read_deals`` reads nothing) and takes any field (setup makes nothing)
+    empty_reads = frozenset({"read_deals"})
+    needs_setup = False
 
     def __init__(self, persons: int = 240, activities: int = 420, page_size: int = 40) -> None:
         self.rules: Rules = load_rules()
