@@ -14,6 +14,7 @@ from connectors.base import (
     ActivityKind,
     ApiUsage,
     AuthError,
+    BudgetExhausted,
     ConnectorError,
     Cursor,
     Deal,
@@ -60,11 +61,14 @@ def _instant(row: Row, name: str) -> datetime:
 
 
 def _person(row: Row) -> PlatformRecord:
+    if row.get("deleted") is True:  # a tombstone: only its id is left
+        return PlatformRecord(ref=RecordRef(PERSON, str(row["id"])), email=None, deleted=True)
     return PlatformRecord(
         ref=RecordRef(PERSON, str(row["id"])),
         email=_text(row, "email"),
         first_name=_text(row, "first_name"),
         last_name=_text(row, "last_name"),
+        owner_id=_text(row, "owner_id"),
         created_at=_instant(row, "created_at"),
         modified_at=_instant(row, "modified_at"),
     )
@@ -92,6 +96,7 @@ class TinyCrmConnector:
         self.platform = PLATFORM
         self.options = options
         self._requests = 0
+        self._rate_limited = 0
         self._client = httpx.Client(
             base_url=options.base_url,
             headers={"Authorization": f"Bearer {options.api_key.get_secret_value()}"},
@@ -113,6 +118,8 @@ class TinyCrmConnector:
             response = self._client.request(method, path, params=params, json=json)
         except httpx.TransportError as exc:
             raise RetriableError(f"{url}: {type(exc).__name__}", platform="tinycrm") from None
+        if response.status_code == 429:
+            raise self._limited(method, url, response)
         if response.status_code >= 400:
             kind = classify_status(response.status_code)
             if response.status_code in (401, 403):
@@ -122,6 +129,31 @@ class TinyCrmConnector:
         if not isinstance(body, dict):
             raise ConnectorError(f"{url}: not a JSON object", platform="tinycrm")
         return body
+
+    def _limited(self, method: str, url: str, response: httpx.Response) -> ConnectorError:
+        """A 429: the daily budget spent stops the run cleanly (it resumes from its
+        cursors); any other limit is a short one, retriable."""
+        self._rate_limited += 1
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        said = body if isinstance(body, dict) else {}
+        if said.get("limit") == "daily":
+            return BudgetExhausted(
+                f"{method} {url}: tinycrm's daily request limit is spent; the run stops and "
+                "resumes from its cursors",
+                platform="tinycrm",
+                status=429,
+                code="daily",
+            )
+        wait = said.get("retry_after")
+        return RetriableError(
+            f"{method} {url} rate limited",
+            platform="tinycrm",
+            status=429,
+            retry_after=float(wait) if isinstance(wait, int | float) else None,
+        )
 
     def _pages(
         self, stream: str, cursors: Mapping[str, Cursor], to_item: Callable[[Row], T]
@@ -160,7 +192,18 @@ class TinyCrmConnector:
         return iter(())  # tinycrm has no deals
 
     def read_owners(self) -> Iterator[Owner]:
-        return iter(())  # nor owners
+        """tinycrm's users, who may own persons (one short list, unpaged)."""
+        rows = self._call("GET", "/users").get("results")
+        for row in rows if isinstance(rows, list) else []:
+            if isinstance(row, dict) and isinstance(row.get("id"), str):
+                name, email = row.get("name"), row.get("email")
+                yield Owner(
+                    PLATFORM,
+                    row["id"],
+                    name if isinstance(name, str) else None,
+                    email if isinstance(email, str) else None,
+                    active=row.get("active") is not False,
+                )
 
     # -- field sink ---------------------------------------------------------------------
     def check_setup(self, rules: Rules) -> list[SetupItem]:
@@ -199,7 +242,7 @@ class TinyCrmConnector:
 
     # -- connector ----------------------------------------------------------------------
     def usage(self) -> ApiUsage:
-        return ApiUsage(requests=self._requests)
+        return ApiUsage(requests=self._requests, rate_limited=self._rate_limited)
 
     def close(self) -> None:
         self._client.close()
