@@ -178,7 +178,7 @@ def test_the_plugin_gets_no_lists_and_no_tasks(runs: Runs) -> None:
     assert TINYCRM not in LIST_PLATFORMS
     routes = {route for _, route in extra["server"].state.requests}
     assert "/persons/update" in routes
-    assert routes <= {"/me", "/persons", "/activities", "/persons/update"}
+    assert routes <= {"/me", "/users", "/persons", "/activities", "/persons/update"}
 
 
 def _signature(op: Operation) -> tuple[str, str, str, str, str, str]:

@@ -24,6 +24,12 @@ emulator's side, what the contract tests ask (:class:`~.subject.Subject`):
 ``text_field``
     a text field reengage owns and ``update_fields`` may write (after setup, when the
     subject has ``apply_setup``); ``""`` without ``update_fields``.
+``empty_reads``
+    the declared read methods for which the platform holds nothing (say ``read_deals`` of
+    a platform without deals): their backfill must read nothing; ``frozenset()`` mostly.
+``needs_setup``
+    whether a fresh world lacks something ``apply_setup`` makes (``False``: the platform
+    takes reengage's fields as they are, and setup must make nothing and write nothing).
 ``start()`` / ``stop()``
     start the emulated world (tens to a few hundred persons: every read stream of
     records must span at least two pages) and stop it.

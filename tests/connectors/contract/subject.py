@@ -33,6 +33,8 @@ class Subject(Protocol):
     capabilities: frozenset[str]
     rules: Any
     text_field: str
+    empty_reads: frozenset[str]
+    needs_setup: bool
 
     def start(self) -> None: ...
 

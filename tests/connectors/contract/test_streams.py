@@ -49,7 +49,10 @@ def test_every_page_carries_a_storable_cursor_and_its_methods_items(
     as JSON with the page), and its items are what the method reads."""
     require(subject, method)
     drained = backfills[method]
-    assert drained.all(), f"{method} read nothing"
+    if method in subject.empty_reads:
+        assert drained.all() == [], f"{method} read what the platform does not hold"
+    else:
+        assert drained.all(), f"{method} read nothing"
     for cursor in drained.every_cursor:
         assert isinstance(cursor, Cursor) and isinstance(cursor.stream, str) and cursor.stream
         assert json.loads(json.dumps(dict(cursor.value))) == dict(cursor.value), cursor

@@ -32,6 +32,8 @@ class HubSpotSubject:
     name = "hubspot"
     capabilities = frozenset(CAPABILITIES)
     text_field = "reengage_segment"
+    empty_reads: frozenset[str] = frozenset()
+    needs_setup = True
 
     def __init__(self, persons: int = 250, seed: int = 3, stranger: int | None = None) -> None:
         self.rules: Rules = load_rules()

@@ -29,6 +29,8 @@ class SalesforceSubject:
     name = "salesforce"
     capabilities = frozenset(CAPABILITIES)
     text_field = "Reengage_Segment__c"
+    empty_reads: frozenset[str] = frozenset()
+    needs_setup = True
 
     def __init__(self, persons: int = 600, seed: int = 3, stranger: int | None = None) -> None:
         self.rules: Rules = load_rules()
