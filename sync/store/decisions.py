@@ -1,25 +1,29 @@
 """The engine's decisions in the store: the latest state of each person and the history.
 
-* ``person_states``: one row per person, replaced by each classification;
-* ``episodes``: every dormancy episode up to T, rebuilt from history each time
-  (the engine derives them from the whole timeline, so they never drift);
+* ``person_states``: one row per person, rewritten when a classification changes it
+  (``as_of``: the classification that last changed it);
+* ``episodes``: every dormancy episode up to T, derived from history each time
+  (the engine derives them from the whole timeline, so they never drift) and diffed
+  against the stored ones: only episodes that appeared, changed or vanished are written;
 * ``transitions``: a row whenever a person's status differs from the last
   stored one, dated when it happened (episode start, reactivation, hand-off)
   rather than when reengage noticed;
 * ``segment_memberships``: entered / left rows per segment, for the KPIs.
 
 All writes happen in the caller's transaction, so a crash leaves the previous
-classification whole.
+classification whole. Only changed rows are written (``DecisionStats.written``): a cycle
+in which nobody's classification changed writes none.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, RowMapping, delete, select, update
 
 from sync.engine import Decisions
 from sync.engine.codes import Status
@@ -35,6 +39,7 @@ class DecisionStats:
     episodes: int
     entered: int
     left: int
+    written: int = 0  # rows of states, transitions, episodes and memberships written
 
 
 def _at(ms: int) -> datetime | None:
@@ -91,7 +96,8 @@ def save_decisions(
 ) -> DecisionStats:
     """Stores a classification (see the module docstring)."""
     rows = state_rows(snap, d, holdout)
-    before = dict(conn.execute(select(person_states.c.person_id, person_states.c.status)).all())
+    stored = {row["person_id"]: row for row in conn.execute(select(person_states)).mappings()}
+    before = {pid: row["status"] for pid, row in stored.items()}
     moves = [
         {
             "person_id": row["person_id"],
@@ -103,18 +109,39 @@ def save_decisions(
         if before.get(row["person_id"]) != row["status"]
         and not (row["person_id"] not in before and row["status"] is None)
     ]
-    for chunk in _chunks(rows):
+    changed = [row for row in rows if _differs(stored.get(row["person_id"]), row)]
+    for chunk in _chunks(changed):
         _upsert(conn, person_states, chunk, ["person_id"])
     if moves:
         conn.execute(transitions.insert(), moves)
-    n_episodes = _save_episodes(conn, snap, d)
+    n_episodes, episodes_written = _save_episodes(conn, snap, d)
     entered, left = _save_memberships(conn, rows, d.as_of)
-    return DecisionStats(len(rows), len(moves), n_episodes, entered, left)
+    written = len(changed) + len(moves) + episodes_written + entered + left
+    return DecisionStats(len(rows), len(moves), n_episodes, entered, left, written)
 
 
-def _save_episodes(conn: Connection, snap: Snapshot, d: Decisions) -> int:
+def _differs(stored: Mapping[str, Any] | RowMapping | None, row: dict[str, Any]) -> bool:
+    """Whether a state row differs from the stored one (``as_of`` aside)."""
+    return stored is None or any(stored[k] != v for k, v in row.items() if k != "as_of")
+
+
+_EPISODE_VALUES = ("ended_at", "outcome", "segment", "reactivated_at", "handed_off_at")
+
+
+def _stored_episodes(conn: Connection) -> dict[tuple[Any, Any], tuple[int, tuple[Any, ...]]]:
+    """(person id, start) -> (row id, the other values) of every stored episode."""
+    e = episodes
+    query = select(e.c.id, e.c.person_id, e.c.started_at, *(e.c[c] for c in _EPISODE_VALUES))
+    return {
+        (r.person_id, r.started_at): (r.id, tuple(getattr(r, c) for c in _EPISODE_VALUES))
+        for r in conn.execute(query)
+    }
+
+
+def _save_episodes(conn: Connection, snap: Snapshot, d: Decisions) -> tuple[int, int]:
+    """Writes the episodes that appeared or changed, deletes the ones that vanished;
+    returns (episodes, rows written)."""
     ep = d.episodes
-    conn.execute(delete(episodes))
     pids = snap.person_ids[ep.person]
     rows = [
         {
@@ -130,9 +157,21 @@ def _save_episodes(conn: Connection, snap: Snapshot, d: Decisions) -> int:
         }
         for k in range(len(ep.person))
     ]
-    for chunk in _chunks(rows):
-        conn.execute(episodes.insert(), chunk)
-    return len(rows)
+    e = episodes
+    stored = _stored_episodes(conn)
+    wanted = {(r["person_id"], r["started_at"]) for r in rows}
+    gone = [eid for key, (eid, _) in stored.items() if key not in wanted]
+    changed = [
+        r
+        for r in rows
+        if stored.get((r["person_id"], r["started_at"]), (0, ()))[1]
+        != tuple(r[c] for c in _EPISODE_VALUES)
+    ]
+    for chunk in _chunks({"id": i} for i in gone):
+        conn.execute(delete(e).where(e.c.id.in_([c["id"] for c in chunk])))
+    for chunk in _chunks(changed):
+        _upsert(conn, e, chunk, ["person_id", "started_at"])
+    return len(rows), len(gone) + len(changed)
 
 
 def _save_memberships(

@@ -1,0 +1,127 @@
+"""Identity and decisions write only what changed: a steady cycle writes no row, and a
+change to one person writes that person's rows only.
+
+Rows written are counted as the database reports them (the driver's ``rowcount`` of
+every INSERT, UPDATE and DELETE the store runs), per table.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event, select
+
+from connectors.base import Activity, ActivityKind, Platform, RecordRef, RecordType
+from sync.decide import Classification
+from sync.run import classify_all
+from sync.store.decisions import state_rows
+from sync.store.migrate import open_store
+from sync.store.mirror import save_activities
+from sync.store.schema import (
+    episodes,
+    holdout,
+    person_anchors,
+    person_states,
+    persons,
+    platform_records,
+    segment_memberships,
+    transitions,
+)
+from tests.sync.store.worlds import NOW, RULES, store_world
+
+WATCHED = (persons, platform_records, person_anchors, person_states, episodes, transitions,
+           segment_memberships, holdout)  # fmt: skip
+DECISIONS = ("person_states", "episodes", "transitions", "segment_memberships")
+
+
+@pytest.fixture
+def engine(store_url: str) -> Iterator[Engine]:
+    eng = open_store(store_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def written(engine: Engine) -> Iterator[Counter[str]]:
+    """Rows the database reports changed, per table."""
+    rows: Counter[str] = Counter()
+
+    def after(_conn: Any, cursor: Any, _stmt: Any, _params: Any, context: Any, _many: Any) -> None:
+        if context.isinsert or context.isupdate or context.isdelete:
+            rows[context.compiled.statement.table.name] += max(cursor.rowcount, 0)
+
+    event.listen(engine, "after_cursor_execute", after)
+    yield rows
+    event.remove(engine, "after_cursor_execute", after)
+
+
+def _tables(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    with engine.connect() as conn:
+        return {t.name: sorted(map(tuple, conn.execute(select(t))), key=repr) for t in WATCHED}
+
+
+def _cycle(engine: Engine, hours: int) -> Classification:
+    return classify_all(engine, RULES, NOW + timedelta(hours=hours))[1]
+
+
+def test_a_steady_cycle_writes_no_row(engine: Engine, written: Counter[str]) -> None:
+    store_world(engine)
+    first = _cycle(engine, 0)
+    assert sum(written[t] for t in DECISIONS) == first.stats.written > 0  # the count counts
+    kept = _tables(engine)
+    written.clear()
+    identity, steady = classify_all(engine, RULES, NOW + timedelta(hours=1))
+    assert (identity.written, steady.stats.written) == (0, 0)
+    assert sum(written.values()) == 0, dict(written)
+    assert _tables(engine) == kept
+
+
+def _bob_reacts(engine: Engine) -> None:
+    bob = RecordRef(RecordType.SALESFORCE_CONTACT, "003B")
+    click = Activity(Platform.SALESFORCE, "00TB9", bob, ActivityKind.EMAIL_CLICK,
+                     NOW + timedelta(hours=1), "Email Clicked: news")  # fmt: skip
+    with engine.begin() as conn:
+        save_activities(conn, [click])
+
+
+def _bob(engine: Engine) -> int:
+    with engine.connect() as conn:
+        key = persons.c.person_key == "salesforce_contact:003B"
+        return int(conn.execute(select(persons.c.id).where(key)).scalar_one())
+
+
+def test_one_person_changed_writes_that_person_only(engine: Engine, written: Counter[str]) -> None:
+    store_world(engine)
+    _cycle(engine, 0)
+    before = _tables(engine)
+    _bob_reacts(engine)
+    written.clear()
+    identity, c = classify_all(engine, RULES, NOW + timedelta(hours=2))
+    after, bob = _tables(engine), _bob(engine)
+    assert identity.written == 0
+    # Bob reactivated: his state, a transition, his episode ended, his membership closed
+    assert {t: n for t, n in written.items() if n} == dict.fromkeys(DECISIONS, 1)
+    assert c.stats.written == 4
+    for name, pid_at in (("person_states", 0), ("episodes", 1), ("transitions", 1),
+                         ("segment_memberships", 1)):  # fmt: skip
+        others_before = [r for r in before[name] if r[pid_at] != bob]
+        others_after = [r for r in after[name] if r[pid_at] != bob]
+        assert others_after == others_before, name
+        bobs = (
+            [r for r in before[name] if r[pid_at] == bob],
+            [r for r in after[name] if r[pid_at] == bob],
+        )
+        assert bobs[0] != bobs[1], name
+    # what is stored equals a full rewrite of this classification (as_of aside)
+    want = state_rows(c.snapshot, c.decisions, c.holdout)
+    with engine.connect() as conn:
+        stored = {r["person_id"]: dict(r) for r in conn.execute(select(person_states)).mappings()}
+    for row in want:
+        got = stored[row["person_id"]]
+        assert {k: v for k, v in got.items() if k != "as_of"} == {
+            k: v for k, v in row.items() if k != "as_of"
+        }
