@@ -15,13 +15,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, insert, select, update
 
 from connectors.base import RecordRef, RecordType
 from sync.identity.resolve import IdentityResult
 from sync.store.columns import read_arrow
 from sync.store.mirror import _chunks, _upsert
-from sync.store.schema import person_anchors, persons, platform_records
+from sync.store.schema import activities, person_anchors, persons, platform_records
 
 # lead_status of the placeholder row stored for a merged-away id that no platform returns
 ALIAS = "(merged away)"
@@ -111,9 +111,10 @@ class Written:
     persons: int = 0
     links: int = 0
     anchors: int = 0
+    activities: int = 0  # activity rows whose person id was set
 
     def total(self) -> int:
-        return self.persons + self.links + self.anchors
+        return self.persons + self.links + self.anchors + self.activities
 
 
 def save_persons(
@@ -185,8 +186,35 @@ def save_links(
     for chunk in _chunks(placeholders):
         _upsert(conn, platform_records, chunk, ["record_type", "record_id"])
     written.links += len(moved) + len(placeholders)
+    written.activities += _link_activities(conn, moved + [
+        {"t": p["record_type"], "i": p["record_id"], "p": p["person_id"]} for p in placeholders
+    ])  # fmt: skip
     links = sum(1 for ref in result.person_of if ref not in result.aliases)
     return links, len(result.aliases)
+
+
+def _link_activities(conn: Connection, moved: list[dict[str, Any]]) -> int:
+    """Keeps each activity's ``person_id`` its record's: the activities of records whose
+    link moved, then the rows read since the last resolution (``person_id`` still NULL)
+    whose record has a person. Returns the rows set."""
+    a, r = activities, platform_records
+    n = 0
+    relink = (
+        update(a)
+        .where(a.c.record_type == bindparam("t"), a.c.record_id == bindparam("i"))
+        .values(person_id=bindparam("p"))
+    )
+    for chunk in _chunks(moved):
+        n += conn.execute(relink, chunk).rowcount
+    same = and_(r.c.record_type == a.c.record_type, r.c.record_id == a.c.record_id)
+    person = select(r.c.person_id).where(same).scalar_subquery()
+    linked = select(r.c.id).where(same, r.c.person_id.is_not(None)).exists()
+    fill = (
+        update(a)
+        .where(a.c.person_id.is_(None), a.c.record_type != RecordType.EMAIL_ADDRESS.value, linked)
+        .values(person_id=person)
+    )
+    return n + conn.execute(fill).rowcount
 
 
 def save_anchors(

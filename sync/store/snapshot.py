@@ -1,11 +1,13 @@
 """The store as the engine's columnar input: persons, one de-duplicated timeline, deals.
 
-Read as Arrow columns (``columns.read_arrow``), joined to persons in SQL,
-turned into numpy arrays without a Python loop per row:
+Read as Arrow columns (``columns.read_arrow``), turned into numpy arrays without a
+Python loop per row:
 
-* activities reach their person through their platform record (merged-away ids
-  have placeholder records pointing at the survivor's person) or, for HubSpot
-  marketing email events known only by address, through the person's email;
+* activities carry their person's id (``activities.person_id``, kept by identity as its
+  record's person: merged-away ids have placeholder records pointing at the survivor's
+  person), so they are read with no join; a row read since the last resolution reaches
+  its person through its platform record, and HubSpot marketing email events known only
+  by address through the persons' emails (joined in Arrow to the cycle's persons);
 * the integration's Salesforce copies of HubSpot email events (any closed
   Salesforce email task, whatever its subject) are dropped where their HubSpot
   twin is present within the window (:func:`sync.identity.timeline.drop_mirrored`); an
@@ -73,9 +75,21 @@ def _by_email() -> Any:
     ).where(a.c.deleted.is_(False), a.c.record_type == RecordType.EMAIL_ADDRESS.value)  # fmt: skip
 
 
+def _linked() -> Any:
+    """Activities whose person identity has set on the row: integer columns, no join."""
+    a = activities
+    return select(
+        a.c.person_id, a.c.platform, a.c.kind, a.c.occurred_ms, a.c.detail, a.c.is_mirror
+    ).where(a.c.deleted.is_(False), a.c.person_id.is_not(None))
+
+
 def _activities(engine: Engine, people: pa.Table) -> pa.Table:
-    """Every live activity with its person's store id (see the module docstring)."""
-    by_record = read_arrow(engine, _by_record())
+    """Every live activity with its person's store id (see the module docstring): the
+    person identity keeps on the row, else (a row read since the last resolution) its
+    record's, else (an address) the persons' with that email."""
+    linked = read_arrow(engine, _linked())
+    unlinked = read_arrow(engine, _by_record().where(activities.c.person_id.is_(None)))
+    by_record = pa.concat_tables([linked, unlinked.cast(linked.schema)])
     by_email = read_arrow(engine, _by_email())
     if not by_email.num_rows:
         return by_record
@@ -85,6 +99,15 @@ def _activities(engine: Engine, people: pa.Table) -> pa.Table:
     return pa.concat_tables(
         [by_record, joined.select(by_record.column_names).cast(by_record.schema)]
     )
+
+
+def _of_persons(acts: pa.Table, person_ids: npt.NDArray[np.int64]) -> pa.Table:
+    """The rows whose person is one of ``person_ids`` (a person id kept on an activity row
+    outlives a person deleted since the last resolution)."""
+    pid = acts.column("person_id").to_numpy().astype(np.int64)
+    at = np.minimum(np.searchsorted(person_ids, pid), max(len(person_ids) - 1, 0))
+    known = person_ids[at] == pid if len(person_ids) else np.zeros(len(pid), bool)
+    return acts if bool(known.all()) else acts.filter(pa.array(known))
 
 
 def _activity_query(*extra: Any) -> Any:
@@ -136,6 +159,7 @@ def load_snapshot(engine: Engine, rules: Rules, people: pa.Table | None = None) 
     details: dict[str, int] = {}
 
     acts = _activities(engine, people)
+    acts = _of_persons(acts, person_ids)
     a_person = np.searchsorted(person_ids, acts.column("person_id").to_numpy().astype(np.int64))
     on_hubspot = pc.equal(acts.column("platform"), Platform.HUBSPOT.value).to_numpy()
     platform = np.where(on_hubspot, HUBSPOT, SALESFORCE)

@@ -22,6 +22,7 @@ from sync.store.decisions import state_rows
 from sync.store.migrate import open_store
 from sync.store.mirror import save_activities
 from sync.store.schema import (
+    activities,
     episodes,
     holdout,
     person_anchors,
@@ -102,9 +103,13 @@ def test_one_person_changed_writes_that_person_only(engine: Engine, written: Cou
     written.clear()
     identity, c = classify_all(engine, RULES, NOW + timedelta(hours=2))
     after, bob = _tables(engine), _bob(engine)
-    assert identity.written == 0
+    assert identity.written == 1  # Bob's new click: its row takes his person id
+    with engine.connect() as conn:
+        click = activities.c.activity_id == "00TB9"
+        assert conn.execute(select(activities.c.person_id).where(click)).scalar_one() == bob
     # Bob reactivated: his state, a transition, his episode ended, his membership closed
-    assert {t: n for t, n in written.items() if n} == dict.fromkeys(DECISIONS, 1)
+    wrote = {t: n for t, n in written.items() if n}
+    assert wrote == {**dict.fromkeys(DECISIONS, 1), "activities": 1}
     assert c.stats.written == 4
     for name, pid_at in (("person_states", 0), ("episodes", 1), ("transitions", 1),
                          ("segment_memberships", 1)):  # fmt: skip
