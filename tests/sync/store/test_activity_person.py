@@ -72,15 +72,18 @@ def test_the_kept_ids_find_what_the_join_finds(engine: Engine) -> None:
     with engine.connect() as conn:
         fay_person = conn.execute(linked).scalar_one()
     assert fay_person is not None
-    # Fay's lead converted into Eve's contact; Dan merged into a new contact; new rows read
-    dan2 = RecordRef(HS, "10")
+    # Fay's lead converted into Eve's contact; Dan merged into a new contact; rows read
+    dan2, gus = RecordRef(HS, "10"), RecordRef(CONTACT, "003G")
     _save(
         engine,
         [PlatformRecord(fay, "fay@x.com", created_at=CREATED, converted_contact_id="003E"),
          PlatformRecord(dan2, "dan@y.com", created_at=CREATED + timedelta(days=1),
                         merged_ids=("9",)),
-         PlatformRecord(dan, "dan@x.com", created_at=CREATED, deleted=True)],
-        [_click("d2", dan, 5), _click("f2", fay, 4), _click("n2", dan2, 3)],
+         PlatformRecord(dan, "dan@x.com", created_at=CREATED, deleted=True),
+         PlatformRecord(gus, "gus@x.com", created_at=CREATED)],
+        # ...and Eve's click read again under the new contact (re-associated)
+        [_click("d2", dan, 5), _click("f2", fay, 4), _click("n2", dan2, 3),
+         _click("e1", gus, 20)],
     )  # fmt: skip
     assert _read(engine) == _by_join(engine)  # before identity: the new rows by their record
     resolve_and_save(engine, NOW)
@@ -91,7 +94,7 @@ def test_the_kept_ids_find_what_the_join_finds(engine: Engine) -> None:
         eve_id = eve_person.scalar_one()
         moved = conn.execute(linked).scalar_one()
     assert moved == eve_id != fay_person  # Fay's click now Eve's, on the row itself
-    assert sum(1 for r in got if r[0] == eve_id) == 3
+    assert sorted(r[4] for r in got if r[0] == eve_id) == ["click f1", "click f2"]
 
 
 def test_an_upgraded_store_takes_its_activities_persons(store_url: str) -> None:
