@@ -36,6 +36,7 @@ from sync.decide import Classification, _holdout
 from sync.engine import classify
 from sync.plan import make_plan
 from sync.planning import plan_input
+from sync.store.decision_diff import read_prior
 from sync.store.decisions import save_decisions
 from sync.store.journal import (
     drop_parked,
@@ -61,9 +62,11 @@ def cycle(engine: Engine, rules: Rules, as_of: Any, stages: Stages) -> tuple[str
         snap = load_snapshot(engine, rules, people)
     with stages.stage("classify"):
         decisions = classify(snap.input, rules, as_of)
-    with stages.stage("save_decisions"), engine.begin() as conn:
-        held = _holdout(conn, snap, decisions, rules)
-        stats = save_decisions(conn, snap, decisions, held)
+    with stages.stage("save_decisions"):
+        prior = read_prior(engine)
+        with engine.begin() as conn:
+            held = _holdout(conn, snap, decisions, rules)
+            stats = save_decisions(conn, snap, decisions, held, prior)
     c = Classification(snap, decisions, held, stats)
     with engine.begin() as conn:
         with stages.stage("plan_input"):

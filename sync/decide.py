@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, select
 from config.rules import Rules
 from sync.engine import Decisions, classify
 from sync.holdout import in_holdout
+from sync.store.decision_diff import read_prior
 from sync.store.decisions import DecisionStats, save_decisions
 from sync.store.schema import holdout as holdout_table
 from sync.store.snapshot import Snapshot, load_snapshot
@@ -69,7 +70,8 @@ def decide(
     cycle's persons as identity left them (:mod:`sync.store.people`), else read here."""
     snap = load_snapshot(engine, rules, people)
     decisions = classify(snap.input, rules, as_of)
+    prior = read_prior(engine)
     with engine.begin() as conn:
         held = _holdout(conn, snap, decisions, rules)
-        stats = save_decisions(conn, snap, decisions, held)
+        stats = save_decisions(conn, snap, decisions, held, prior)
     return Classification(snap, decisions, held, stats)

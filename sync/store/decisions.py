@@ -17,16 +17,23 @@ in which nobody's classification changed writes none.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, RowMapping, delete, select, update
+from sqlalchemy import Connection, delete, select, update
 
 from sync.engine import Decisions
 from sync.engine.codes import Status
+from sync.store.decision_diff import (
+    EPISODE_VALUES,
+    STATE_VALUES,
+    Prior,
+    changed_keys,
+    episode_columns,
+    state_columns,
+)
 from sync.store.mirror import _chunks, _upsert
 from sync.store.schema import episodes, person_states, segment_memberships, transitions
 from sync.store.snapshot import Snapshot
@@ -52,27 +59,29 @@ def _name(names: tuple[str, ...], code: int) -> str | None:
 
 def state_rows(snap: Snapshot, d: Decisions, holdout: np.ndarray[Any, Any]) -> list[dict[str, Any]]:
     """One ``person_states`` row per person (values as the platforms' fields will show them)."""
-    rows = []
-    for i, pid in enumerate(snap.person_ids.tolist()):
-        rows.append(
-            {
-                "person_id": pid,
-                "as_of": d.as_of,
-                "is_customer": bool(d.is_customer[i]),
-                "status": _name(d.status_names, int(d.status[i])),
-                "segment": _name(d.segment_names, int(d.segment[i])),
-                "period_segment": _name(d.segment_names, int(d.period_segment[i])),
-                "approach": _name(d.approach_names, int(d.approach[i])),
-                "dormant_days": int(d.dormant_days[i]),
-                "score": round(float(d.score[i]), 1),
-                "quiet_since": _at(int(d.quiet_since_ms[i])),
-                "last_engagement_at": _at(int(d.last_engagement_ms[i])),
-                "last_touch": _detail(snap, int(d.last_touch[i])),
-                "episode_start": _at(int(d.episode_start_ms[i])),
-                "holdout": bool(holdout[i]),
-            }
-        )
-    return rows
+    return [state_row(snap, d, holdout, i) for i in range(len(snap.person_ids))]
+
+
+def state_row(
+    snap: Snapshot, d: Decisions, holdout: np.ndarray[Any, Any], i: int
+) -> dict[str, Any]:
+    """Person ``i``'s ``person_states`` row."""
+    return {
+        "person_id": int(snap.person_ids[i]),
+        "as_of": d.as_of,
+        "is_customer": bool(d.is_customer[i]),
+        "status": _name(d.status_names, int(d.status[i])),
+        "segment": _name(d.segment_names, int(d.segment[i])),
+        "period_segment": _name(d.segment_names, int(d.period_segment[i])),
+        "approach": _name(d.approach_names, int(d.approach[i])),
+        "dormant_days": int(d.dormant_days[i]),
+        "score": round(float(d.score[i]), 1),
+        "quiet_since": _at(int(d.quiet_since_ms[i])),
+        "last_engagement_at": _at(int(d.last_engagement_ms[i])),
+        "last_touch": _detail(snap, int(d.last_touch[i])),
+        "episode_start": _at(int(d.episode_start_ms[i])),
+        "holdout": bool(holdout[i]),
+    }
 
 
 def _detail(snap: Snapshot, index: int) -> str | None:
@@ -92,57 +101,56 @@ def _changed_at(d: Decisions, i: int) -> datetime:
 
 
 def save_decisions(
-    conn: Connection, snap: Snapshot, d: Decisions, holdout: np.ndarray[Any, Any]
+    conn: Connection,
+    snap: Snapshot,
+    d: Decisions,
+    holdout: np.ndarray[Any, Any],
+    prior: Prior,
 ) -> DecisionStats:
-    """Stores a classification (see the module docstring)."""
-    rows = state_rows(snap, d, holdout)
-    stored = {row["person_id"]: row for row in conn.execute(select(person_states)).mappings()}
-    before = {pid: row["status"] for pid, row in stored.items()}
-    moves = [
-        {
-            "person_id": row["person_id"],
-            "at": _changed_at(d, i),
-            "from_status": before.get(row["person_id"]),
-            "to_status": row["status"],
-        }
-        for i, row in enumerate(rows)
-        if before.get(row["person_id"]) != row["status"]
-        and not (row["person_id"] not in before and row["status"] is None)
-    ]
-    changed = [row for row in rows if _differs(stored.get(row["person_id"]), row)]
-    for chunk in _chunks(changed):
+    """Stores a classification (see the module docstring); ``prior``: the stored one, read
+    as columns before the transaction (:func:`sync.store.decision_diff.read_prior`)."""
+    new = state_columns(d, snap.person_ids, snap.input.details, holdout)
+    changed, _ = changed_keys(new, prior.states, ["person_id"], STATE_VALUES)
+    at = np.searchsorted(snap.person_ids, changed.column("person_id").to_numpy())
+    rows = [state_row(snap, d, holdout, int(i)) for i in np.sort(at).tolist()]
+    for chunk in _chunks(rows):
         _upsert(conn, person_states, chunk, ["person_id"])
+    pids = prior.states.column("person_id").to_pylist()
+    before = dict(zip(pids, prior.states.column("status").to_pylist(), strict=True))
+    status = new.column("status").to_pylist()
+    moves = [
+        {"person_id": pid, "at": _changed_at(d, i), "from_status": before.get(pid),
+         "to_status": status[i]}
+        for i, pid in enumerate(snap.person_ids.tolist())
+        if before.get(pid) != status[i] and not (pid not in before and status[i] is None)
+    ]  # fmt: skip
     if moves:
         conn.execute(transitions.insert(), moves)
-    n_episodes, episodes_written = _save_episodes(conn, snap, d)
-    entered, left = _save_memberships(conn, rows, d.as_of)
-    written = len(changed) + len(moves) + episodes_written + entered + left
-    return DecisionStats(len(rows), len(moves), n_episodes, entered, left, written)
+    n_episodes, episodes_written = _save_episodes(conn, snap, d, prior)
+    segments = new.column("segment").to_pylist()
+    starts = d.episode_start_ms.tolist()
+    members = [
+        {"person_id": pid, "segment": segments[i], "episode_start": _at(int(starts[i]))}
+        for i, pid in enumerate(snap.person_ids.tolist())
+    ]
+    entered, left = _save_memberships(conn, members, d.as_of)
+    written = len(rows) + len(moves) + episodes_written + entered + left
+    return DecisionStats(len(status), len(moves), n_episodes, entered, left, written)
 
 
-def _differs(stored: Mapping[str, Any] | RowMapping | None, row: dict[str, Any]) -> bool:
-    """Whether a state row differs from the stored one (``as_of`` aside)."""
-    return stored is None or any(stored[k] != v for k, v in row.items() if k != "as_of")
+def _lists(table: Any, names: list[str]) -> list[list[Any]]:
+    return [table.column(c).to_pylist() for c in names]
 
 
-_EPISODE_VALUES = ("ended_at", "outcome", "segment", "reactivated_at", "handed_off_at")
-
-
-def _stored_episodes(conn: Connection) -> dict[tuple[Any, Any], tuple[int, tuple[Any, ...]]]:
-    """(person id, start) -> (row id, the other values) of every stored episode."""
-    e = episodes
-    query = select(e.c.id, e.c.person_id, e.c.started_at, *(e.c[c] for c in _EPISODE_VALUES))
-    return {
-        (r.person_id, r.started_at): (r.id, tuple(getattr(r, c) for c in _EPISODE_VALUES))
-        for r in conn.execute(query)
-    }
-
-
-def _save_episodes(conn: Connection, snap: Snapshot, d: Decisions) -> tuple[int, int]:
+def _save_episodes(conn: Connection, snap: Snapshot, d: Decisions, prior: Prior) -> tuple[int, int]:
     """Writes the episodes that appeared or changed, deletes the ones that vanished;
     returns (episodes, rows written)."""
+    new = episode_columns(d, snap.person_ids)
+    keys = ["person_id", "started_at"]
+    changed, gone = changed_keys(new, prior.episodes, keys, EPISODE_VALUES)
     ep = d.episodes
     pids = snap.person_ids[ep.person]
+    index = {(int(p), int(s)): k for k, (p, s) in enumerate(zip(pids, ep.start_ms, strict=True))}
     rows = [
         {
             "person_id": int(pids[k]),
@@ -155,23 +163,16 @@ def _save_episodes(conn: Connection, snap: Snapshot, d: Decisions) -> tuple[int,
             "reactivated_at": _at(int(ep.reactivated_ms[k])),
             "handed_off_at": _at(int(ep.handed_off_ms[k])),
         }
-        for k in range(len(ep.person))
+        for k in sorted(
+            index[key] for key in zip(*(changed.column(c).to_pylist() for c in keys), strict=True)
+        )
     ]
     e = episodes
-    stored = _stored_episodes(conn)
-    wanted = {(r["person_id"], r["started_at"]) for r in rows}
-    gone = [eid for key, (eid, _) in stored.items() if key not in wanted]
-    changed = [
-        r
-        for r in rows
-        if stored.get((r["person_id"], r["started_at"]), (0, ()))[1]
-        != tuple(r[c] for c in _EPISODE_VALUES)
-    ]
-    for chunk in _chunks({"id": i} for i in gone):
+    for chunk in _chunks({"id": i} for i in gone.column("id").to_pylist()):
         conn.execute(delete(e).where(e.c.id.in_([c["id"] for c in chunk])))
-    for chunk in _chunks(changed):
-        _upsert(conn, e, chunk, ["person_id", "started_at"])
-    return len(rows), len(gone) + len(changed)
+    for chunk in _chunks(rows):
+        _upsert(conn, e, chunk, keys)
+    return len(ep.person), gone.num_rows + len(rows)
 
 
 def _save_memberships(

@@ -130,3 +130,39 @@ def test_one_person_changed_writes_that_person_only(engine: Engine, written: Cou
         assert {k: v for k, v in got.items() if k != "as_of"} == {
             k: v for k, v in row.items() if k != "as_of"
         }
+
+
+TAMPERED = {"is_customer": False, "status": "x", "segment": "x", "period_segment": "x",
+            "approach": "x", "dormant_days": 12345, "score": 999.0, "last_touch": "x",
+            "holdout": True, "quiet_since": NOW, "last_engagement_at": NOW,
+            "episode_start": NOW, "outcome": "x", "ended_at": NOW, "reactivated_at": NOW,
+            "handed_off_at": NOW}  # fmt: skip
+
+
+def _rows_of(engine: Engine, table: Any) -> list[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        return sorted((tuple(r) for r in conn.execute(select(table))), key=repr)
+
+
+@pytest.mark.parametrize("column", sorted(TAMPERED))
+def test_a_stored_value_unlike_the_classification_is_rewritten(engine: Engine, column: str) -> None:
+    """Every compared column is compared: a stored value changed behind the classification's
+    back (one row) is put back by the next cycle, and nothing else is written."""
+    store_world(engine)
+    _cycle(engine, 0)
+    table = person_states if column in person_states.c else episodes
+    want = _rows_of(engine, table)
+    with engine.begin() as conn:
+        first = conn.execute(select(table).limit(1)).one()._mapping
+        key = {k: first[k] for k in ("person_id", "id") if k in table.c}
+        where = [table.c[k] == v for k, v in key.items()]
+        value = (not first[column]) if isinstance(first[column], bool) else TAMPERED[column]
+        conn.execute(table.update().where(*where).values({column: value}))
+    assert _rows_of(engine, table) != want
+    c = _cycle(engine, 1)
+    assert c.stats.written == 1 + c.stats.transitions  # a status put back is a transition
+    got = _rows_of(engine, table)
+    if table is person_states:  # the rewritten row is as of this cycle
+        got = [r[:1] + r[2:] for r in got]
+        want = [r[:1] + r[2:] for r in want]
+    assert got == want
