@@ -166,3 +166,16 @@ def test_a_stored_value_unlike_the_classification_is_rewritten(engine: Engine, c
         got = [r[:1] + r[2:] for r in got]
         want = [r[:1] + r[2:] for r in want]
     assert got == want
+
+
+def test_an_episode_the_classification_no_longer_has_is_deleted(engine: Engine) -> None:
+    store_world(engine)
+    _cycle(engine, 0)
+    want = _rows_of(engine, episodes)
+    with engine.begin() as conn:
+        pid = conn.execute(select(episodes.c.person_id).limit(1)).scalar_one()
+        conn.execute(episodes.insert().values(person_id=pid, started_at=NOW - timedelta(days=3),
+                                              outcome="ongoing"))  # fmt: skip
+    c = _cycle(engine, 1)
+    assert c.stats.written == 1
+    assert _rows_of(engine, episodes) == want
