@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import Connection, Engine, and_, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 
 from connectors.base import RecordRef, RecordType
 from sync.identity.resolve import IdentityResult
@@ -206,13 +206,16 @@ def _link_activities(conn: Connection, moved: list[dict[str, Any]]) -> int:
     )
     for chunk in _chunks(moved):
         n += conn.execute(relink, chunk).rowcount
-    same = and_(r.c.record_type == a.c.record_type, r.c.record_id == a.c.record_id)
-    person = select(r.c.person_id).where(same).scalar_subquery()
-    linked = select(r.c.id).where(same, r.c.person_id.is_not(None)).exists()
-    fill = (
+    fill = (  # UPDATE ... FROM: one join, on SQLite (3.33+) and PostgreSQL alike
         update(a)
-        .where(a.c.person_id.is_(None), a.c.record_type != RecordType.EMAIL_ADDRESS.value, linked)
-        .values(person_id=person)
+        .where(
+            a.c.person_id.is_(None),
+            a.c.record_type != RecordType.EMAIL_ADDRESS.value,
+            r.c.record_type == a.c.record_type,
+            r.c.record_id == a.c.record_id,
+            r.c.person_id.is_not(None),
+        )
+        .values(person_id=r.c.person_id)
     )
     return n + conn.execute(fill).rowcount
 

@@ -14,7 +14,7 @@ Columns, one row per person, sorted by ``id``: ``id``, ``person_key``, ``created
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,7 @@ from sqlalchemy import Engine, select
 from sync.store.columns import read_arrow
 from sync.store.schema import persons
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SCHEMA = pa.schema(
     [
         ("id", pa.int64()),
@@ -49,7 +50,8 @@ def ms_of(column: pa.ChunkedArray) -> npt.NDArray[np.int64]:
 
 
 def instant_ms(value: datetime | None) -> int:
-    return -1 if value is None else int(value.timestamp() * 1000)
+    """An aware instant as epoch ms (exact, as :func:`ms_of` reads it back); None -> -1."""
+    return -1 if value is None else (value - _EPOCH) // timedelta(milliseconds=1)
 
 
 def read_people(engine: Engine) -> pa.Table:
