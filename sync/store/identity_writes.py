@@ -170,7 +170,7 @@ def save_links(
             placeholders.append({"record_type": t[0], "record_id": t[1], "person_id": None,
                                  "deleted": True, "lead_status": ALIAS,
                                  "master_record_id": survivor.record_id})  # fmt: skip
-    moved = [
+    moved: list[dict[str, Any]] = [
         {"t": t, "i": i, "p": pid}
         for (t, i), pid in want.items()
         if stored.links.get((t, i)) != pid
@@ -186,17 +186,19 @@ def save_links(
     for chunk in _chunks(placeholders):
         _upsert(conn, platform_records, chunk, ["record_type", "record_id"])
     written.links += len(moved) + len(placeholders)
-    written.activities += _link_activities(conn, moved + [
-        {"t": p["record_type"], "i": p["record_id"], "p": p["person_id"]} for p in placeholders
-    ])  # fmt: skip
+    # an activity's person id is NULL or its record's: rows of a record that had no person
+    # are NULL, and the fill links them; only links that moved away from a person relink
+    relinked = [m for m in moved if stored.links.get((m["t"], m["i"])) is not None]
+    written.activities += _link_activities(conn, relinked)
     links = sum(1 for ref in result.person_of if ref not in result.aliases)
     return links, len(result.aliases)
 
 
 def _link_activities(conn: Connection, moved: list[dict[str, Any]]) -> int:
     """Keeps each activity's ``person_id`` its record's: the activities of records whose
-    link moved, then the rows read since the last resolution (``person_id`` still NULL)
-    whose record has a person. Returns the rows set."""
+    link moved away from a person, then (one UPDATE ... FROM) the rows still NULL (read
+    since the last resolution, or their record had no person) whose record has one.
+    Returns the rows set."""
     a, r = activities, platform_records
     n = 0
     relink = (
