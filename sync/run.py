@@ -43,7 +43,7 @@ from sync.planning import plan_input
 from sync.pull import Progress, PullStats, pull
 from sync.store.faults import STORE_FAULTS, store_fault_message
 from sync.store.journal import drop_parked, save_plan, store_version
-from sync.store.persons import IdentityStats, resolve_and_save
+from sync.store.persons import IdentityStats, resolve_people
 from sync.store.schema import operations, runs
 
 log = logging.getLogger("reengage.run")
@@ -211,8 +211,8 @@ def _labelled(progress: Progress | None, platform: str) -> Progress | None:
 def classify_all(
     engine: Engine, rules: Rules, as_of: datetime
 ) -> tuple[IdentityStats, Classification]:
-    identity = resolve_and_save(engine, as_of)
-    return identity, decide(engine, rules, as_of)
+    identity, people = resolve_people(engine, as_of)
+    return identity, decide(engine, rules, as_of, people)
 
 
 def plan_all(
