@@ -265,6 +265,10 @@ class Settings(BaseSettings):
     salesforce: SalesforceSettings = SalesforceSettings()
     alerts: AlertSettings = AlertSettings()
     serve: ServeSettings = ServeSettings()
+    # many portal–org pairs (config/tenants.py): the tenants file, the Celery broker, its queue
+    tenants_file: Path | None = None
+    broker_url: str | None = None
+    broker_queue: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,200}$")] = "reengage"
 
     @field_validator("platforms", mode="before")
     @classmethod
