@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from config.settings import SettingsError, load_settings
+from config.settings import Settings, SettingsError, load_settings
 from config.shown import secret_values
 from sync.console import console_for
 from sync.logs import setup_logging
@@ -24,7 +24,7 @@ console = console_for()
 err_console = console_for(stderr=True)
 
 
-def _fail(message: str, as_json: bool, code: str) -> typer.Exit:
+def fail_db(message: str, as_json: bool, code: str) -> typer.Exit:
     """One error: a line on stderr, and with ``--json`` the error document on stdout."""
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     if as_json:
@@ -34,13 +34,13 @@ def _fail(message: str, as_json: bool, code: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _store_url(as_json: bool) -> str:
+def _settings(as_json: bool) -> Settings:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        raise _fail(str(exc), as_json, "configuration") from None
+        raise fail_db(str(exc), as_json, "configuration") from None
     setup_logging(settings.log_format, secrets=secret_values(settings), level="WARNING")
-    return settings.store_url
+    return settings
 
 
 @db_app.command("upgrade")
@@ -54,7 +54,13 @@ def upgrade_cmd(
     """Migrate the store to this reengage's schema (run once per release, before serve)."""
     from sync.store.migrate import StoreError, safe_url, upgrade_sql, upgrade_store
 
-    url = _store_url(as_json)
+    settings = _settings(as_json)
+    if settings.tenants_file is not None:
+        from sync.cli.tenants import upgrade_every_tenant
+
+        upgrade_every_tenant(settings, sql=sql, as_json=as_json)
+        return
+    url = settings.store_url
     where = safe_url(url)
     try:
         if sql:
@@ -68,7 +74,7 @@ def upgrade_cmd(
             return
         done = upgrade_store(url)
     except StoreError as exc:
-        raise _fail(str(exc), as_json, "store") from None
+        raise fail_db(str(exc), as_json, "store") from None
     if as_json:
         _emit({"store": where, "from_revision": done.from_revision, "to_revision": done.to_revision,
                "migrated": done.from_revision != done.to_revision})  # fmt: skip
