@@ -135,7 +135,8 @@ class Tenant(Strict):
     platforms: list[PlatformName] = Field(default_factory=lambda: list(PLATFORM_NAMES))
     rules_file: Path | None = None
     schedule: TenantSchedule = TenantSchedule()
-    apply: bool = True  # scheduled runs apply (after a first `reengage sync --apply`)
+    apply: bool = True  # scheduled runs apply (after a first `reengage sync --apply`) ...
+    first_apply: bool = False  # ... or from their first run: the operator's decision, written
     hubspot: dict[str, Any] = Field(default_factory=dict)
     salesforce: dict[str, Any] = Field(default_factory=dict)
     alerts: dict[str, Any] = Field(default_factory=dict)

@@ -58,38 +58,3 @@ def tenants_cmd(as_json: Json = False) -> None:
             row["next_run"] or ("-" if row["paused"] else row["problem"] or "-"),
         )  # fmt: skip
     console.print(table)
-
-
-def upgrade_every_tenant(settings: Settings, *, sql: bool, as_json: bool) -> None:
-    """``reengage db upgrade`` with a tenants file: each tenant's schema created and migrated
-    (``--sql`` is refused: it would need each schema to exist first)."""
-    from config.tenants import TenantsError
-    from sync.cli.db import fail_db
-    from sync.store.migrate import StoreError, safe_url
-    from sync.tenants.select import load_file
-    from sync.tenants.store import upgrade_tenants
-
-    if sql:
-        message = ("--sql is not available with a tenants file yet: run `reengage db upgrade` "
-                   "with an account that may create schemas")  # fmt: skip
-        raise fail_db(message, as_json, "configuration")
-    try:
-        done = upgrade_tenants(settings, load_file(settings))
-    except TenantsError as exc:
-        raise fail_db(str(exc), as_json, "configuration") from None
-    except StoreError as exc:
-        raise fail_db(str(exc), as_json, "store") from None
-    where = safe_url(settings.store_url)
-    if as_json:
-        entries = [
-            {"tenant": d.tenant, "schema": d.schema, "from_revision": d.upgrade.from_revision,
-             "to_revision": d.upgrade.to_revision,
-             "migrated": d.upgrade.from_revision != d.upgrade.to_revision}
-            for d in done
-        ]  # fmt: skip
-        emit({"store": where, "tenants": entries})
-        return
-    for d in done:
-        before = d.upgrade.from_revision or "none (new schema)"
-        console.print(f"{where} tenant {d.tenant} (schema {d.schema}): schema revision "
-                      f"{before} -> {d.upgrade.to_revision}", highlight=False)  # fmt: skip

@@ -25,11 +25,10 @@ from config.rules import load_rules
 from config.settings import Settings
 from config.tenants import Tenant, load_tenants, tenant_settings
 from sync.logs import tenant_context
-from sync.run import RunResult
 from sync.serve.lock import keep_alive, sync_lock
 from sync.serve.metrics import Metrics
-from sync.serve.service import sync_cycle
 from sync.tenants.app import TASK_NAME
+from sync.tenants.cycle import tenant_cycle
 from sync.tenants.store import open_tenant_store
 
 log = logging.getLogger("reengage.tenants")
@@ -84,30 +83,18 @@ def _cycle(state: WorkerState, tenant_id: str, stop: threading.Event) -> dict[st
         return _outcome(tenant_id, "skipped", started)
     try:
         with keep_alive(lock, every=lock.ttl.total_seconds() / 4, on_lost=stop.set):
-            result = run_tenant_cycle(engine, settings, rules, state.metrics, stop)
+            result = tenant_cycle(engine, settings, tenant, rules, state.metrics, stop=stop,
+                                  check=lock.check)  # fmt: skip
     finally:
         lock.release()
     return _outcome(tenant_id, result.status, started, run_id=result.run_id)
-
-
-def run_tenant_cycle(
-    engine: Engine,
-    settings: Settings,
-    rules: Any,
-    metrics: Metrics,
-    stop: threading.Event,
-) -> RunResult:
-    """One scheduled cycle of a tenant (``reengage serve``'s, see
-    :func:`sync.serve.service.sync_cycle`): applies once the tenant applied before; a lost
-    lock sets ``stop``, which ends the run after the page or batch in flight."""
-    return sync_cycle(engine, settings, rules, metrics)(stop)
 
 
 def register(app: Celery, state: WorkerState) -> None:
     """Registers the tenant task on ``app``, bound to this worker's ``state``."""
 
     @app.task(name=TASK_NAME, acks_late=True, reject_on_worker_lost=True)  # type: ignore[untyped-decorator]
-    def tenant_cycle(tenant_id: str) -> dict[str, Any]:
+    def run_tenant(tenant_id: str) -> dict[str, Any]:
         with tenant_context(tenant_id):
             log.info("tenant %s: cycle starts", tenant_id)
             outcome = _cycle(state, tenant_id, threading.Event())

@@ -88,14 +88,15 @@ def test_db_upgrade_migrates_every_tenant_and_refuses_sqlite(
     postgres_url: str, tenants_file: Path, tmp_path: Path
 ) -> None:
     env = {"REENGAGE_TENANTS_FILE": str(tenants_file), **ENV}
-    done = run_cli(["db", "upgrade", "--json"], tmp_path, REENGAGE_DATABASE_URL=postgres_url, **env)
+    pg = {"REENGAGE_DATABASE_URL": postgres_url, **env}
+    done = run_cli(["db", "upgrade", "--json"], tmp_path, **pg)
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
     assert [(t["tenant"], t["schema"], t["migrated"]) for t in doc["tenants"]] == [
         ("north", "tenant_north", True),
         ("south", "tenant_south", True),
     ]
-    again = run_cli(["db", "upgrade", "--json"], tmp_path, REENGAGE_DATABASE_URL=postgres_url, **env)
+    again = run_cli(["db", "upgrade", "--json"], tmp_path, **pg)
     assert [t["migrated"] for t in json.loads(again.stdout)["tenants"]] == [False, False]
     sqlite = run_cli(["db", "upgrade"], tmp_path, **env)
     assert sqlite.returncode == 2
