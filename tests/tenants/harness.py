@@ -141,7 +141,7 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str, fleet: Fl
     while time.monotonic() < deadline:
         if condition():
             return
-        time.sleep(1.0)
+        time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what}; logs:\n{fleet.logs()}")
 
 

@@ -1,0 +1,143 @@
+"""A worker lost mid-task: its tenant's task is redelivered and the tenant converges, with no
+task created twice and no membership lost; a duplicated task never runs the tenant twice at
+once. Real RabbitMQ, real PostgreSQL, ``reengage worker`` processes killed with SIGKILL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from config.settings import Settings
+from sync.tenants.app import TASK_NAME, make_app
+from tests.tenants.harness import (
+    BROKER,
+    Fleet,
+    fleet_env,
+    overlaps,
+    runs_of,
+    tenant_table,
+    wait_for,
+    world,
+)
+from tests.tenants.test_workers import _cli, _converged_state, _reference
+
+PERSONS = 300
+
+
+def _holder_pid(url: str) -> int | None:
+    """The pid (a pool child's) of whoever holds the tenant's sync lock, if anyone."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            holder = conn.execute(text('SELECT holder FROM "tenant_east".locks')).scalar()
+    finally:
+        engine.dispose()
+    return int(holder.split(":")[1]) if holder else None
+
+
+def _applied_ops(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            query = "SELECT count(*) FROM \"tenant_east\".operations WHERE status = 'applied'"
+            return int(conn.execute(text(query)).scalar() or 0)
+    finally:
+        engine.dispose()
+
+
+def _parent(pid: int) -> int:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def _send(fleet: Fleet, tenant: str, times: int = 1) -> None:
+    settings = Settings(broker_url=BROKER, broker_queue=fleet.queue)
+    app = make_app(settings)
+    for _ in range(times):
+        app.send_task(TASK_NAME, args=[tenant])
+    app.close()
+
+
+def _fleet(tmp_path: Path, postgres_url: str, box: Any) -> Fleet:
+    table, secrets = tenant_table("east", box, first_apply="true")
+    tenants_file = tmp_path / "tenants.toml"
+    tenants_file.write_text(table, encoding="utf-8")
+    fleet = fleet_env(tmp_path, postgres_url, tenants_file, secrets)
+    for args in (["db", "upgrade"], ["--tenant", "east", "setup"]):
+        done = _cli(fleet, *args)
+        assert done.returncode == 0, done.stderr
+    return fleet
+
+
+@pytest.mark.parametrize("lost", ["main", "child"])
+def test_a_worker_lost_mid_task_has_it_redelivered_and_the_tenant_converges(
+    lost: str, postgres_url: str, tmp_path: Path
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    box, ref = world(41, PERSONS, now), world(41, PERSONS, now)
+    fleet: Fleet | None = None
+    try:
+        (tmp_path / "ref").mkdir()
+        _reference(ref, tmp_path / "ref")
+        fleet = _fleet(tmp_path, postgres_url, box)
+        for faults in (box.hubspot.faults, box.salesforce.faults):
+            faults.latency = 0.25  # a cycle long enough to be cut in the middle of its writes
+        workers = [fleet.start("worker", "--concurrency", "1") for _ in range(2)]
+        time.sleep(3)  # both consuming before the task is sent
+        _send(fleet, "east")
+        url = postgres_url
+        wait_for(lambda: _applied_ops(url) > 0 and _holder_pid(url) is not None, 180,
+                 "the first applied operation", fleet)  # fmt: skip
+        child = _holder_pid(url)
+        assert child is not None
+        victim = child if lost == "child" else _parent(child)
+        assert victim in [w.pid for w in workers] or lost == "child"
+        os.kill(victim, signal.SIGKILL)
+        killed_at = datetime.now(UTC)
+        for faults in (box.hubspot.faults, box.salesforce.faults):
+            faults.latency = 0.0
+        wait_for(lambda: any(s == "ok" for s, *_ in runs_of(url, "tenant_east")), 150,
+                 "the redelivered task's run", fleet)  # fmt: skip
+        runs = runs_of(url, "tenant_east")
+        assert runs[0][0] == "running" and runs[0][1] < killed_at  # the run that was cut short
+        assert _converged_state(box) == _converged_state(ref)
+        finished = [(started, end) for status, started, end, _ in runs if status != "running"]
+        assert overlaps(finished) == []
+    finally:
+        if fleet is not None:
+            fleet.stop_all()
+            fleet.delete_queue()
+        box.stop()
+        ref.stop()
+
+
+def test_a_duplicated_task_never_runs_a_tenant_twice_at_once(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    box = world(42, 100, now)
+    fleet: Fleet | None = None
+    try:
+        fleet = _fleet(tmp_path, postgres_url, box)
+        fleet.start("worker", "--concurrency", "2")
+        time.sleep(3)
+        _send(fleet, "east", times=4)
+        wait_for(lambda: "skipped" in (tmp_path / "worker-0.log").read_text(errors="replace")
+                 and any(s == "ok" for s, *_ in runs_of(postgres_url, "tenant_east")), 180,
+                 "one run and a skipped duplicate", fleet)  # fmt: skip
+        time.sleep(5)  # the remaining duplicates end too
+        runs = runs_of(postgres_url, "tenant_east")
+        assert overlaps([(started, end) for _, started, end, _ in runs]) == []
+        assert len(runs) < 4  # at least one duplicate found the tenant's lock held and ended
+    finally:
+        if fleet is not None:
+            fleet.stop_all()
+            fleet.delete_queue()
+        box.stop()
