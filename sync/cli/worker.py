@@ -62,9 +62,11 @@ def worker(
 
 @app.command()
 def scheduler() -> None:
-    """Enqueue each enabled tenant's cycle when due (run one per queue)."""
+    """Enqueue each enabled tenant's cycle when due (run one per queue); serve the tenants'
+    Prometheus metrics on REENGAGE_SERVE__HOST:PORT."""
     from sync.cli.serve import stop_on_signals
     from sync.tenants.app import TASK_NAME, BrokerMissing, make_app
+    from sync.tenants.metrics import serve_metrics
     from sync.tenants.scheduler import Scheduler
 
     settings, _tenants = _tenants_checked()
@@ -77,5 +79,14 @@ def scheduler() -> None:
         celery.send_task(TASK_NAME, args=[tenant_id], expires=expires)
 
     loop = Scheduler(settings, enqueue)
-    with stop_on_signals(loop.request_stop):
-        loop.run()
+    try:
+        collector, server = serve_metrics(settings)
+    except OSError as exc:
+        host, port = settings.serve.host, settings.serve.port
+        raise fail(f"cannot serve metrics on {host}:{port}: {exc}", kind="configuration") from None
+    try:
+        with stop_on_signals(loop.request_stop):
+            loop.run()
+    finally:
+        server.shutdown()
+        collector.close()

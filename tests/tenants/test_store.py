@@ -142,3 +142,41 @@ def test_a_secret_variable_missing_is_a_configuration_error(tenants_file: Path) 
     tenants = load_tenants(tenants_file)
     with pytest.raises(TenantsError, match="NORTH_HS is not set"):
         tenant_settings(base, tenants, tenants.get("north"), {})
+
+
+def test_metrics_are_labelled_by_tenant_and_read_from_each_schema(
+    postgres_url: str, tenants_file: Path
+) -> None:
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from sync.run import RunResult, finish_run
+    from sync.tenants.metrics import TenantCollector
+
+    base = Settings(database_url=postgres_url, tenants_file=tenants_file)
+    tenants = load_tenants(tenants_file)
+    upgrade_tenants(base, tenants)
+    north = open_tenant_store(base, tenants, tenants.get("north"))
+    try:
+        for status in ("ok", "ok", "failed"):
+            result = RunResult(run_id=start_run(north, "sync", datetime.now(UTC)))
+            result.status = status
+            finish_run(north, result, {})
+        start_run(north, "sync", datetime.now(UTC))  # a run cut short: still running
+    finally:
+        north.dispose()
+    registry = CollectorRegistry(auto_describe=False)
+    collector = TenantCollector(base)
+    registry.register(collector)
+    try:
+        text = generate_latest(registry).decode()
+    finally:
+        collector.close()
+    assert 'reengage_tenant_runs_total{status="ok",tenant="north"} 2.0' in text
+    assert 'reengage_tenant_runs_total{status="failed",tenant="north"} 1.0' in text
+    assert 'reengage_tenant_runs_total{status="running",tenant="north"} 1.0' in text
+    assert 'tenant="south"' in text and 'reengage_tenant_paused{tenant="south"} 1.0' in text
+    assert 'tenant="south"} ' not in "".join(
+        line for line in text.splitlines() if line.startswith("reengage_tenant_runs_total")
+    )  # south never ran: another tenant's runs are never counted as its own
+    assert 'reengage_tenant_up{tenant="north"} 1.0' in text
+    assert 'reengage_tenant_last_run_timestamp_seconds{tenant="north"}' in text

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from config.rules import load_rules
 from config.settings import Settings
 from config.shown import effective_config, secret_values
 from config.tenants import TenantsError, load_tenants, tenant_settings
@@ -135,6 +136,10 @@ def test_a_tenants_settings_are_its_own_and_read_secrets_when_it_runs(good: Path
     assert acme.alerts.webhook_url is not None and globex.alerts.webhook_url is None
     assert acme.rules_file == good.parent / "acme-rules.toml"
     assert globex.rules_file == base.rules_file
+    # the overlay is acme's alone, laid over the shipped defaults
+    assert load_rules(acme.rules_file).sunset.after_emails == 3
+    assert load_rules(globex.rules_file).sunset.after_emails == 6
+    assert load_rules(acme.rules_file).dormancy == load_rules(globex.rules_file).dormancy
     assert globex.platforms == ["hubspot"] and not globex.salesforce.configured
     assert "search_path%3Dtenant_acme" in acme.store_url.replace("=", "%3D")
     assert "tenant_globex" in globex.store_url
