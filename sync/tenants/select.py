@@ -42,9 +42,9 @@ def select(settings: Settings, tenant_id: str | None) -> tuple[Settings, Tenant 
         if tenant_id is not None:
             raise _problem(settings, "--tenant needs a tenants file: set REENGAGE_TENANTS_FILE")
         return settings, None
+    tenants = load_tenants(settings.tenants_file)  # every command validates the whole file
     if tenant_id is None:
         return settings, None
-    tenants = load_tenants(settings.tenants_file)
     tenant = tenants.get(tenant_id)
     return tenant_settings(settings, tenants, tenant), tenant
 

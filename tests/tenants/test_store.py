@@ -180,3 +180,12 @@ def test_metrics_are_labelled_by_tenant_and_read_from_each_schema(
     )  # south never ran: another tenant's runs are never counted as its own
     assert 'reengage_tenant_up{tenant="north"} 1.0' in text
     assert 'reengage_tenant_last_run_timestamp_seconds{tenant="north"}' in text
+
+
+def test_config_check_names_each_problem_of_the_tenants_file_by_key_path(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[tenants.x]\nhubspot.access_token = "pat-secret-in-file"\nspeed = 3\n')
+    done = run_cli(["config", "check"], tmp_path, REENGAGE_TENANTS_FILE=str(bad))
+    assert done.returncode == 2
+    assert "tenants.x.speed: unknown key" in done.stderr
+    assert "pat-secret-in-file" not in done.stderr + done.stdout
