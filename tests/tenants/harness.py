@@ -150,3 +150,29 @@ def overlaps(intervals: list[tuple[datetime, datetime | None]]) -> list[str]:
     ordered = sorted(intervals)
     return [f"{a} - {b} overlaps {c}" for (a, b), (c, _) in itertools.pairwise(ordered)
             if b is None or b > c]  # fmt: skip
+
+
+def scalar(database_url: str, query: str) -> Any:
+    """One value read from the shared store (the test's own look, not reengage's)."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(query)).scalar()
+    finally:
+        engine.dispose()
+
+
+def holder_pid(database_url: str, schema: str) -> int | None:
+    """The pid (a pool child's) of whoever holds the tenant's sync lock, if anyone."""
+    holder = scalar(database_url, f'SELECT holder FROM "{schema}".locks')
+    return int(holder.split(":")[1]) if holder else None
+
+
+def applied_ops(database_url: str, schema: str) -> int:
+    query = f"SELECT count(*) FROM \"{schema}\".operations WHERE status = 'applied'"
+    return int(scalar(database_url, query) or 0)
+
+
+def parent_pid(pid: int) -> int:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[1])

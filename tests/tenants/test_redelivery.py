@@ -12,15 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from config.settings import Settings
 from sync.tenants.app import TASK_NAME, make_app
 from tests.tenants.harness import (
     BROKER,
     Fleet,
+    applied_ops,
     fleet_env,
+    holder_pid,
     overlaps,
+    parent_pid,
     runs_of,
     tenant_table,
     wait_for,
@@ -29,32 +31,7 @@ from tests.tenants.harness import (
 from tests.tenants.test_workers import _cli, _converged_state, _reference
 
 PERSONS = 300
-
-
-def _holder_pid(url: str) -> int | None:
-    """The pid (a pool child's) of whoever holds the tenant's sync lock, if anyone."""
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            holder = conn.execute(text('SELECT holder FROM "tenant_east".locks')).scalar()
-    finally:
-        engine.dispose()
-    return int(holder.split(":")[1]) if holder else None
-
-
-def _applied_ops(url: str) -> int:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            query = "SELECT count(*) FROM \"tenant_east\".operations WHERE status = 'applied'"
-            return int(conn.execute(text(query)).scalar() or 0)
-    finally:
-        engine.dispose()
-
-
-def _parent(pid: int) -> int:
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    return int(stat.rsplit(")", 1)[1].split()[1])
+SCHEMA = "tenant_east"
 
 
 def _send(fleet: Fleet, tenant: str, times: int = 1) -> None:
@@ -93,11 +70,11 @@ def test_a_worker_lost_mid_task_has_it_redelivered_and_the_tenant_converges(
         time.sleep(3)  # both consuming before the task is sent
         _send(fleet, "east")
         url = postgres_url
-        wait_for(lambda: _applied_ops(url) > 0 and _holder_pid(url) is not None, 180,
+        wait_for(lambda: applied_ops(url, SCHEMA) > 0 and holder_pid(url, SCHEMA) is not None, 180,
                  "the first applied operation", fleet)  # fmt: skip
-        child = _holder_pid(url)
+        child = holder_pid(url, SCHEMA)
         assert child is not None
-        victim = child if lost == "child" else _parent(child)
+        victim = child if lost == "child" else parent_pid(child)
         assert victim in [w.pid for w in workers] or lost == "child"
         os.kill(victim, signal.SIGKILL)
         killed_at = datetime.now(UTC)
