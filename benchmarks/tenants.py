@@ -157,7 +157,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "benchmark": "tenants",
         "tenants": count,
-        "persons_per_tenant": persons,
+        "persons": persons,
         "one_worker": one,
         "two_workers": two,
         "ratio_two_over_one": ratio(two["round_s"], one["round_s"]),
