@@ -47,7 +47,7 @@ def _cpu_seconds(pid: int) -> float:
 def _emulators(count: int, persons: int, folder: Path) -> tuple[subprocess.Popen[str], list[Any]]:
     import json
 
-    out = folder / "emulators.json"
+    out = folder / f"emulators-{uuid.uuid4().hex[:8]}.json"  # each round's own
     proc = subprocess.Popen([sys.executable, "-m", "benchmarks.tenants_emulators", str(count),
                              str(persons), str(out)], stdin=subprocess.PIPE, text=True)  # fmt: skip
     while not out.exists():

@@ -56,7 +56,7 @@ def worker(
     celery.worker_main(
         argv=["worker", "--concurrency", str(concurrency), "--pool", "prefork",
               "--queues", queue, "--hostname", f"reengage-{uuid.uuid4().hex[:8]}@%h",
-              "--without-gossip", "--without-mingle", "--loglevel", "INFO"]
+              "--without-gossip", "--without-mingle", "--loglevel", "WARNING"]
     )  # fmt: skip
 
 
