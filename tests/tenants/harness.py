@@ -176,3 +176,12 @@ def applied_ops(database_url: str, schema: str) -> int:
 def parent_pid(pid: int) -> int:
     stat = Path(f"/proc/{pid}/stat").read_text()
     return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def last_as_of(database_url: str, schema: str) -> str:
+    """The instant the tenant's last finished run decided as of (ISO), for the reference run:
+    the reference decides at the same instant, so no person crosses a dormancy boundary
+    between the two (the worlds are generated around the real clock)."""
+    value = scalar(database_url, f'SELECT as_of FROM "{schema}".runs WHERE status = \'ok\' '
+                   "ORDER BY finished_at DESC LIMIT 1")  # fmt: skip
+    return _utc(value).isoformat()

@@ -22,6 +22,7 @@ from tests.e2e.readback import read_back
 from tests.tenants.harness import (
     Fleet,
     fleet_env,
+    last_as_of,
     overlaps,
     runs_of,
     single_tenant_env,
@@ -34,10 +35,11 @@ SEEDS = {"north": 31, "south": 32}
 PERSONS = 100
 
 
-def _reference(box: Any, folder: Path) -> None:
-    """What a single-tenant `reengage sync --apply` makes of ``box``'s world."""
+def _reference(box: Any, folder: Path, as_of: str) -> None:
+    """What a single-tenant `reengage sync --apply --as-of AS_OF` makes of ``box``'s world."""
+    folder.mkdir(exist_ok=True)
     env = {**single_tenant_env(box), "REENGAGE_DATABASE_URL": f"sqlite:///{folder}/ref.db"}
-    for args in (["setup"], ["sync", "--apply", "--quiet"]):
+    for args in (["setup"], ["sync", "--apply", "--quiet", "--as-of", as_of]):
         done = run_cli(args, folder, **env)
         assert done.returncode == 0, done.stderr
 
@@ -88,9 +90,6 @@ def test_tenants_on_a_worker_and_the_scheduler_converge_apart(
     paused_box = world(33, 20, now)
     fleet: Fleet | None = None
     try:
-        for tenant, ref in refs.items():
-            (tmp_path / tenant).mkdir()
-            _reference(ref, tmp_path / tenant)
         text, secrets = "", dict[str, str]()
         for tenant, box in [*boxes.items(), ("west", paused_box)]:
             extra = {"paused": "true"} if tenant == "west" else {"first_apply": "true"}
@@ -109,6 +108,9 @@ def test_tenants_on_a_worker_and_the_scheduler_converge_apart(
                  "two finished runs of each tenant", fleet)  # fmt: skip
         fleet.stop_all()
         for tenant, box in boxes.items():
+            _reference(
+                refs[tenant], tmp_path / tenant, last_as_of(postgres_url, f"tenant_{tenant}")
+            )
             state = _converged_state(box)
             assert state_differences(state, _converged_state(refs[tenant])) == [], tenant
             assert sum(len(m) for m in state["hubspot"][0].values()) > 0  # there was work
