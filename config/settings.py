@@ -269,6 +269,8 @@ class Settings(BaseSettings):
     tenants_file: Path | None = None
     broker_url: str | None = None
     broker_queue: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,200}$")] = "reengage"
+    # a tenant's task stops cleanly after this long (RabbitMQ's consumer timeout: 30 minutes)
+    tenant_task_seconds: Annotated[int, Field(ge=5, le=1700)] = 1200
 
     @field_validator("platforms", mode="before")
     @classmethod

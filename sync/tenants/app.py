@@ -18,9 +18,10 @@ from kombu.entity import Queue
 from config.settings import Settings
 
 TASK_NAME = "reengage.tenant_cycle"
-# RabbitMQ's consumer timeout (30 minutes by default) ends a channel whose task runs
-# longer; a tenant's cycle is one task and should finish well within it.
-SOFT_TIME_LIMIT = 25 * 60
+# RabbitMQ's consumer timeout (30 minutes by default) ends a channel whose task runs longer.
+# A task stops itself cleanly after REENGAGE_TENANT_TASK_SECONDS (20 minutes by default,
+# sync.tenants.tasks); this limit is the backstop for a task that could not.
+SOFT_TIME_LIMIT = 28 * 60
 
 
 class BrokerMissing(ValueError):

@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from config.rules import load_rules
 from config.settings import Settings
 from config.tenants import Tenant, load_tenants, tenant_settings
+from connectors.base import StopRun
 from sync.logs import tenant_context
 from sync.serve.lock import keep_alive, sync_lock
 from sync.serve.metrics import Metrics
@@ -81,11 +82,21 @@ def _cycle(state: WorkerState, tenant_id: str, stop: threading.Event) -> dict[st
         log.info("tenant %s: another run holds its store (%s): this task ends", tenant_id,
                  held.holder if held else "?")  # fmt: skip
         return _outcome(tenant_id, "skipped", started)
+    # a task ends cleanly well within the broker's consumer timeout: the pull after the page
+    # in flight, the apply after its batch; the tenant's next turn resumes from there
+    budget = threading.Timer(state.settings.tenant_task_seconds, stop.set)
+    budget.daemon = True
+    budget.start()
     try:
         with keep_alive(lock, every=lock.ttl.total_seconds() / 4, on_lost=stop.set):
             result = tenant_cycle(engine, settings, tenant, rules, state.metrics, stop=stop,
                                   check=lock.check)  # fmt: skip
+    except StopRun as exc:
+        log.warning("tenant %s: stopped cleanly: %s; its next turn resumes", tenant_id,
+                    exc.user_message)  # fmt: skip
+        return _outcome(tenant_id, "stopped", started)
     finally:
+        budget.cancel()
         lock.release()
     return _outcome(tenant_id, result.status, started, run_id=result.run_id)
 

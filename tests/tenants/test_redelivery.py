@@ -8,6 +8,7 @@ import os
 import signal
 import time
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -124,3 +125,43 @@ def test_a_duplicated_task_never_runs_a_tenant_twice_at_once(
             fleet.stop_all()
             fleet.delete_queue()
         box.stop()
+
+
+def test_a_long_cycle_stops_cleanly_at_its_budget_and_the_next_turns_finish_it(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """A task ends well within the broker's consumer timeout: a cycle longer than the task's
+    budget (``REENGAGE_TENANT_TASK_SECONDS``) stops after the page or batch in flight, and
+    the tenant's next turns resume from there until it converges."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    box, ref = world(43, PERSONS, now), world(43, PERSONS, now)
+    fleet: Fleet | None = None
+    try:
+        fleet = _fleet(tmp_path, postgres_url, box)
+        fleet.env["REENGAGE_TENANT_TASK_SECONDS"] = "6"
+        for faults in (box.hubspot.faults, box.salesforce.faults):
+            faults.latency = 0.1  # a first cycle far longer than 6 s
+        fleet.start("worker", "--concurrency", "1")
+        time.sleep(3)
+        url = postgres_url
+        for _ in range(60):  # one turn at a time, as a scheduler would send them
+            before = len(runs_of(url, SCHEMA))
+            _send(fleet, "east")
+            wait_for(partial(_settled, url, before + 1), 180, "the turn's run", fleet)
+            if runs_of(url, SCHEMA)[-1][0] == "ok":
+                break
+        statuses = [status for status, *_ in runs_of(url, SCHEMA)]
+        assert statuses[0] == "stopped" and statuses[-1] == "ok", statuses
+        _reference(ref, tmp_path / "ref", last_as_of(url, SCHEMA))
+        assert state_differences(_converged_state(box), _converged_state(ref)) == []
+    finally:
+        if fleet is not None:
+            fleet.stop_all()
+            fleet.delete_queue()
+        box.stop()
+        ref.stop()
+
+
+def _settled(url: str, count: int) -> bool:
+    found = runs_of(url, SCHEMA)
+    return len(found) >= count and found[-1][0] != "running"

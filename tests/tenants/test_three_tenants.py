@@ -20,6 +20,7 @@ from tests.tenants.harness import (
     applied_ops,
     fleet_env,
     holder_pid,
+    last_as_of,
     overlaps,
     parent_pid,
     runs_of,
@@ -27,7 +28,7 @@ from tests.tenants.harness import (
     wait_for,
     world,
 )
-from tests.tenants.test_workers import _cli, _converged_state, state_differences
+from tests.tenants.test_workers import _cli, _converged_state, _reference, state_differences
 
 SEEDS = {"alpha": 51, "beta": 52, "gamma": 53}
 PERSONS = 500
@@ -92,9 +93,11 @@ def test_three_tenants_two_workers_a_lost_worker_every_tenant_converges(
         ), 900, "a run of every tenant after the kill", fleet)  # fmt: skip
         fleet.stop_all()
         for tenant, box in boxes.items():
-            assert state_differences(_converged_state(box), _converged_state(refs[tenant])) == [], (
-                tenant
+            _reference(
+                refs[tenant], tmp_path / tenant, last_as_of(postgres_url, f"tenant_{tenant}")
             )
+            have, want = _converged_state(box), _converged_state(refs[tenant])
+            assert state_differences(have, want) == [], tenant
             runs = runs_of(postgres_url, f"tenant_{tenant}")
             done_runs = [(started, end) for status, started, end, _ in runs if status != "running"]
             assert overlaps(done_runs) == [], tenant
