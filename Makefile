@@ -9,11 +9,13 @@ STAMP  := $(VENV)/.installed-stamp
 .PHONY: demo test lint typecheck install clean chromium
 
 # requirements.lock pins every distribution (as pip constraints): a fresh clone
-# installs the versions the suite was tested with.
-$(STAMP): pyproject.toml requirements.lock
+# installs the versions the suite was tested with. The test suite's connector plug-in
+# (tests/plugins/tinycrm) is installed too: it is found through its entry point.
+$(STAMP): pyproject.toml requirements.lock tests/plugins/tinycrm/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c requirements.lock -e '.[test,sandbox]'
+	$(BIN)/pip install --quiet --no-deps -e tests/plugins/tinycrm
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -36,6 +38,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy sync config connectors sandbox benchmarks
+	MYPYPATH=.:tests/plugins/tinycrm $(BIN)/mypy -p reengage_tinycrm
 
 clean:
 	rm -rf $(VENV) reengage-data .pytest_cache .mypy_cache .ruff_cache

@@ -22,6 +22,7 @@ from config.rules import load_rules
 from connectors.base import ActivityKind
 from sync.engine import classify
 from sync.holdout import in_holdout
+from sync.store.decision_diff import read_prior
 from sync.store.decisions import save_decisions
 from sync.store.migrate import open_store
 from sync.store.schema import activities, deal_records, deals, persons, platform_records
@@ -107,8 +108,9 @@ def main() -> None:
     held = in_holdout(
         snap.person_keys, decided.in_episode(), rules.holdout.share, rules.holdout.salt
     )
+    prior = read_prior(engine)
     with engine.begin() as conn:
-        save_decisions(conn, snap, decided, held)
+        save_decisions(conn, snap, decided, held, prior)
     t4 = time.perf_counter()
     print(f"read store as columns: {t2 - t1:.2f} s ({snap.activities_read:,} activities)")
     print(f"classify (engine):     {t3 - t2:.2f} s")

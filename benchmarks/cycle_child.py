@@ -36,6 +36,7 @@ from sync.decide import Classification, _holdout
 from sync.engine import classify
 from sync.plan import make_plan
 from sync.planning import plan_input
+from sync.store.decision_diff import read_prior
 from sync.store.decisions import save_decisions
 from sync.store.journal import (
     drop_parked,
@@ -46,7 +47,7 @@ from sync.store.journal import (
     store_version,
 )
 from sync.store.migrate import open_store
-from sync.store.persons import resolve_and_save
+from sync.store.persons import resolve_people
 from sync.store.schema import activities, plans
 from sync.store.snapshot import load_snapshot
 
@@ -56,14 +57,16 @@ JOURNAL_CHUNK = 20_000
 def cycle(engine: Engine, rules: Rules, as_of: Any, stages: Stages) -> tuple[str, int]:
     """One cycle from the store, stage by stage; returns (plan id, operations)."""
     with stages.stage("identity"):
-        resolve_and_save(engine, as_of)
+        _, people = resolve_people(engine, as_of)
     with stages.stage("snapshot"):
-        snap = load_snapshot(engine, rules)
+        snap = load_snapshot(engine, rules, people)
     with stages.stage("classify"):
         decisions = classify(snap.input, rules, as_of)
-    with stages.stage("save_decisions"), engine.begin() as conn:
-        held = _holdout(conn, snap, decisions, rules)
-        stats = save_decisions(conn, snap, decisions, held)
+    with stages.stage("save_decisions"):
+        prior = read_prior(engine)
+        with engine.begin() as conn:
+            held = _holdout(conn, snap, decisions, rules)
+            stats = save_decisions(conn, snap, decisions, held, prior)
     c = Classification(snap, decisions, held, stats)
     with engine.begin() as conn:
         with stages.stage("plan_input"):

@@ -33,7 +33,7 @@ from benchmarks.naive_script import (
 from benchmarks.world import UNLIMITED, World, open_world
 from config.rules import Rules
 from sync.plan import Operation, OpKind, Plan
-from sync.run import run_cycle
+from sync.run import CycleOptions, run_cycle
 
 DEFAULT_PERSONS = 10_000
 _SOBJECT = {"salesforce_lead": "Lead", "salesforce_contact": "Contact"}
@@ -74,8 +74,12 @@ def _naive_reads(world: World, tally: Tally) -> tuple[Any, Any, list[Person], in
 
 
 def _reengage(world: World) -> Plan:
-    result = run_cycle(world.engine, world.connectors, world.rules, kind="sync",
-                       as_of=world.as_of, plan=True, apply=True)  # fmt: skip
+    result = run_cycle(
+        world.engine,
+        world.connectors,
+        world.rules,
+        CycleOptions(kind="sync", as_of=world.as_of, plan=True, apply=True),
+    )
     if result.status != "ok" or result.plan is None:
         raise RuntimeError(f"reengage's sync did not finish: {result.message}")
     return result.plan

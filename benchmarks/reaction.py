@@ -31,7 +31,7 @@ from benchmarks.measure import peak_rss_mb, progress
 from benchmarks.world import World, open_world
 from sandbox.seed import HubSpotEmailEvent
 from sync.cli.demo import DEMO_BUDGET_SHARE, DEMO_TIER
-from sync.run import close_all, run_cycle
+from sync.run import CycleOptions, close_all, run_cycle
 from sync.store.schema import person_states, persons, platform_records
 
 DEFAULT_PERSONS = 1_000
@@ -174,8 +174,12 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
     seconds: dict[str, float] = {}
     try:
         started = time.perf_counter()
-        result = run_cycle(world.engine, world.connectors, world.rules, kind="sync",
-                           as_of=datetime.now(UTC), plan=True, apply=True)  # fmt: skip
+        result = run_cycle(
+            world.engine,
+            world.connectors,
+            world.rules,
+            CycleOptions(kind="sync", as_of=datetime.now(UTC), plan=True, apply=True),
+        )
         seconds["first_sync"] = round(time.perf_counter() - started, 3)
         if result.status != "ok":
             raise RuntimeError(f"the first sync did not finish: {result.message}")

@@ -57,7 +57,9 @@ def _emulators(count: int, persons: int, folder: Path) -> tuple[subprocess.Popen
     return proc, json.loads(out.read_text())
 
 
-def _tenants_file(envs: list[dict[str, str]], folder: Path) -> tuple[Path, dict[str, str]]:
+def _tenants_file(
+    envs: list[dict[str, str]], folder: Path, queue: str
+) -> tuple[Path, dict[str, str]]:
     lines, secrets = [], {}
     for i, env in enumerate(envs):
         t = f"t{i:02d}"
@@ -71,7 +73,7 @@ def _tenants_file(envs: list[dict[str, str]], folder: Path) -> tuple[Path, dict[
         secrets[f"{t.upper()}_HS"] = env["REENGAGE_HUBSPOT__ACCESS_TOKEN"]
         secrets[f"{t.upper()}_SF"] = env["REENGAGE_SALESFORCE__CONSUMER_SECRET"]
     path = folder / "tenants.toml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text(f'queue = "{queue}"\n' + "\n".join(lines) + "\n", encoding="utf-8")
     return path, secrets
 
 
@@ -113,10 +115,10 @@ def _round(workers: int, count: int, persons: int, folder: Path) -> dict[str, An
     url, queue = _database(), f"bench-tenants-{uuid.uuid4().hex[:10]}"
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        tenants_file, secrets = _tenants_file(envs, folder)
+        tenants_file, secrets = _tenants_file(envs, folder, queue)
         clean = {k: v for k, v in os.environ.items() if not k.startswith("REENGAGE_")}
         env = {**clean, **secrets, "REENGAGE_DATABASE_URL": url, "REENGAGE_BROKER_URL": BROKER,
-               "REENGAGE_BROKER_QUEUE": queue, "REENGAGE_TENANTS_FILE": str(tenants_file),
+               "REENGAGE_TENANTS_FILE": str(tenants_file),
                "REENGAGE_DATA_DIR": str(folder / "data")}  # fmt: skip
         _cli(env, folder, "db", "upgrade")
         for i in range(count):
@@ -126,7 +128,7 @@ def _round(workers: int, count: int, persons: int, folder: Path) -> dict[str, An
                                    "1"], env=env, cwd=folder, stdout=log, stderr=log,
                                   start_new_session=True) for _ in range(workers)]  # fmt: skip
         time.sleep(8)  # the workers consuming before the round starts
-        app = make_app(Settings(broker_url=BROKER, broker_queue=queue))
+        app = make_app(Settings(broker_url=BROKER), queue)
         cpu0, started = _cpu_seconds(emulators.pid), time.perf_counter()
         for i in range(count):
             app.send_task(TASK_NAME, args=[f"t{i:02d}"])

@@ -15,12 +15,11 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine
 
 from config.rules import Rules, load_rules
-from connectors.base import Platform
+from connectors.base import Connector, Platform
 from sandbox.requestlog import request_log
 from sandbox.sandbox import Sandbox, SandboxOptions
 from sync.cli.demo import DEMO_TEN_SECOND_LIMIT, demo_settings
@@ -36,7 +35,7 @@ class World:
     box: Sandbox
     rules: Rules
     engine: Engine
-    connectors: dict[Platform, Any]
+    connectors: dict[Platform, Connector]
     folder: Path
     env: dict[str, str]
 

@@ -21,7 +21,7 @@ from benchmarks.measure import peak_rss_mb, progress, ratio
 from benchmarks.world import World, open_world, stored_activities
 from connectors.base import Platform
 from sync.plan import OpKind, Plan
-from sync.run import run_cycle
+from sync.run import CycleOptions, run_cycle
 
 DEFAULT_PERSONS = 5_000
 HUBSPOT_BATCH = 100
@@ -54,8 +54,12 @@ def sync(world: World) -> tuple[Plan, Counter[str], float]:
     """One sync cycle (pull, plan, apply) as of the world's now: plan, writes, seconds."""
     world.reset_counts()
     started = time.perf_counter()
-    result = run_cycle(world.engine, world.connectors, world.rules, kind="sync",
-                       as_of=world.as_of, plan=True, apply=True)  # fmt: skip
+    result = run_cycle(
+        world.engine,
+        world.connectors,
+        world.rules,
+        CycleOptions(kind="sync", as_of=world.as_of, plan=True, apply=True),
+    )
     took = time.perf_counter() - started
     if result.status != "ok" or result.plan is None:
         raise RuntimeError(f"the sync did not finish: {result.status} {result.message}")

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -24,6 +25,9 @@ from pydantic_settings import BaseSettings
 PREFIX = "REENGAGE_"
 NESTED = "__"
 IGNORED_PREFIXES = ("REENGAGE_TEST_",)
+# a plug-in's own settings, REENGAGE_PLUGINS__<PLATFORM>__<KEY>: its connector validates them
+PLUGIN_PREFIX = PREFIX + "PLUGINS" + NESTED
+_PLUGIN_VARIABLE = re.compile(r"REENGAGE_PLUGINS__[A-Z][A-Z0-9]*__[A-Z][A-Z0-9_]*\Z")
 
 _MISSING: dict[str, tuple[str, str]] = {
     "hubspot": (
@@ -47,6 +51,8 @@ def known_variables(settings_type: type[BaseSettings]) -> set[str]:
         top = PREFIX + name.upper()
         names.add(top)
         kind = field.annotation
+        if name == "plugins":
+            continue  # any plug-in's: checked by their form, unknown_variables
         if isinstance(kind, type) and issubclass(kind, BaseModel):
             names.update(top + NESTED + sub.upper() for sub in kind.model_fields)
     return names
@@ -60,6 +66,7 @@ def unknown_variables(names: Iterable[str], known: set[str]) -> list[str]:
         if name.upper().startswith(PREFIX)
         and not name.upper().startswith(IGNORED_PREFIXES)
         and name.upper() not in known
+        and not _PLUGIN_VARIABLE.match(name.upper())
     )
 
 
@@ -79,7 +86,11 @@ def missing_platforms(
     platforms: Iterable[str], configured: Mapping[str, bool]
 ) -> list[tuple[str, str]]:
     """(variable, reason) for each platform in use that is not configured."""
-    return [_MISSING[name] for name in platforms if not configured.get(name, False)]
+    return [
+        _MISSING[name]
+        for name in platforms
+        if name in _MISSING and not configured.get(name, False)  # a plug-in's: its factory
+    ]
 
 
 def unreadable_files(files: Mapping[str, Path | None]) -> list[tuple[str, str]]:

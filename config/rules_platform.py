@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -16,6 +17,43 @@ class Strict(BaseModel):
     """Base of every rules model: unknown keys are errors, values are not coerced from strings."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+FieldKind = Literal["text", "number", "datetime", "bool"]
+
+
+@dataclass(frozen=True, slots=True)
+class PersonField:
+    """One field reengage writes on a person's records: its key (the rules' field-name key
+    on every platform), its kind, and its size where a platform asks for one (the longest
+    text; a number's digits and decimals)."""
+
+    key: str
+    kind: FieldKind
+    size: int = 0
+    scale: int = 0
+
+    @property
+    def label(self) -> str:
+        """``Reengage Last Engagement At``: the label setup gives the field."""
+        return "Reengage " + " ".join(word.capitalize() for word in self.key.split("_"))
+
+
+# The one field map: the plan's field values, HubSpot's properties and Salesforce's custom
+# fields are all built from it (and tests hold the rules' name models to it).
+PERSON_FIELDS: tuple[PersonField, ...] = (
+    PersonField("status", "text", 40),
+    PersonField("segment", "text", 80),
+    PersonField("period_segment", "text", 80),
+    PersonField("approach", "text", 80),
+    PersonField("dormant_days", "number", 8),
+    PersonField("score", "number", 8, 1),
+    PersonField("quiet_since", "datetime"),
+    PersonField("last_engagement_at", "datetime"),
+    PersonField("last_touch", "text", 255),
+    PersonField("holdout", "bool"),
+)
+FIELD_KEYS: tuple[str, ...] = tuple(f.key for f in PERSON_FIELDS)
 
 
 class HubSpotFields(Strict):

@@ -14,7 +14,7 @@ import os
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    StringConstraints,
     ValidationError,
     field_validator,
     model_validator,
@@ -90,8 +91,10 @@ class HubSpotSettings(BaseModel):
         return self.access_token is not None
 
 
-PlatformName = Literal["hubspot", "salesforce"]
-PLATFORM_NAMES: tuple[PlatformName, ...] = ("hubspot", "salesforce")
+# the built-in platforms; a plug-in's platform is any other name (lower-case letters and digits,
+# a letter first), served by an installed connector (``reengage connectors``)
+PLATFORM_NAMES: tuple[str, ...] = ("hubspot", "salesforce")
+PlatformName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]{0,15}$")]
 
 SalesforceAuth = Literal["session_id", "jwt_bearer", "client_credentials", "username_password"]
 
@@ -265,12 +268,11 @@ class Settings(BaseSettings):
     salesforce: SalesforceSettings = SalesforceSettings()
     alerts: AlertSettings = AlertSettings()
     serve: ServeSettings = ServeSettings()
-    # many portal–org pairs (config/tenants.py): the tenants file, the Celery broker, its queue
-    tenants_file: Path | None = None
-    broker_url: str | None = None
-    broker_queue: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,200}$")] = "reengage"
-    # a tenant's task stops cleanly after this long (RabbitMQ's consumer timeout: 30 minutes)
-    tenant_task_seconds: Annotated[int, Field(ge=5, le=1700)] = 1200
+    tenants_file: Path | None = None  # many portal–org pairs: config/tenants.py
+    broker_url: str | None = None  # their Celery broker (sync/tenants/app.py)
+    # each plug-in's own settings, REENGAGE_PLUGINS__<PLATFORM>__<KEY>: read by its connector
+    # through :func:`plugin_settings` (config knows no plug-in's model)
+    plugins: dict[str, dict[str, str]] = Field(default_factory=dict)
 
     @field_validator("platforms", mode="before")
     @classmethod
@@ -343,6 +345,27 @@ def load_settings(**overrides: Any) -> Settings:
     if problems:
         raise SettingsError(problems)
     return settings
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def plugin_settings(settings: Settings, platform: str, model: type[M]) -> M:
+    """A plug-in's settings (``REENGAGE_PLUGINS__<PLATFORM>__<KEY>``) validated by its model.
+
+    Raises:
+        SettingsError: naming each variable that is missing or malformed (never its value).
+    """
+    raw = settings.plugins.get(platform.lower(), {})
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        head = f"REENGAGE_PLUGINS__{platform.upper()}"
+        problems = [
+            ("__".join([head, *(str(p).upper() for p in err["loc"])]), err["msg"])
+            for err in exc.errors(include_input=False, include_url=False)
+        ]
+        raise SettingsError(problems) from None
 
 
 def require_files(settings: Settings) -> None:

@@ -3,9 +3,11 @@ secrets' values (also URL-encoded) for the log filter that hides them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, get_args
 from urllib.parse import quote, quote_plus, urlsplit
 
 from pydantic import BaseModel, SecretStr
@@ -14,6 +16,27 @@ from sqlalchemy.engine import make_url
 from config.settings import Settings
 
 MASK = "**********"
+
+PluginModels = Mapping[str, type[BaseModel]]
+"""Each installed plug-in's settings model, by platform (``connectors.base.settings_models``)."""
+_NO_MODELS: PluginModels = MappingProxyType({})
+
+
+def _plugin_secrets(settings: Settings, models: PluginModels) -> dict[str, frozenset[str]]:
+    """Per plug-in platform, the keys of its settings that are secrets: its model's
+    ``SecretStr`` fields; every key of a platform whose model is unknown."""
+    out: dict[str, frozenset[str]] = {}
+    for platform, values in settings.plugins.items():
+        model = models.get(platform)
+        if model is None:
+            out[platform] = frozenset(values)
+            continue
+        out[platform] = frozenset(
+            name
+            for name, field in model.model_fields.items()
+            if SecretStr in (get_args(field.annotation) or (field.annotation,))
+        )
+    return out
 
 
 def _mask(value: Any) -> Any:
@@ -28,13 +51,20 @@ def _mask(value: Any) -> Any:
     return value
 
 
-def effective_config(settings: Settings) -> dict[str, Any]:
+def effective_config(
+    settings: Settings, plugin_models: PluginModels = _NO_MODELS
+) -> dict[str, Any]:
     """The configuration as reengage will use it, with every secret masked.
 
     The database password is hidden too; Salesforce's auth mode is shown so
     an operator sees which login flow their variables select.
     """
     raw = {name: getattr(settings, name) for name in type(settings).model_fields}
+    secret = _plugin_secrets(settings, plugin_models)
+    raw["plugins"] = {
+        p: {k: SecretStr(v) if k in secret[p] else v for k, v in values.items()}
+        for p, values in settings.plugins.items()
+    }
     shown: dict[str, Any] = {}
     for name, value in raw.items():
         if isinstance(value, BaseModel):
@@ -51,9 +81,14 @@ def effective_config(settings: Settings) -> dict[str, Any]:
     return shown
 
 
-def secret_values(settings: Settings) -> list[str]:
+def secret_values(settings: Settings, plugin_models: PluginModels = _NO_MODELS) -> list[str]:
     """Every configured secret's value, for the log filter that masks them."""
-    found: list[str] = []
+    found: list[str] = [
+        settings.plugins[platform][key]
+        for platform, keys in _plugin_secrets(settings, plugin_models).items()
+        for key in sorted(keys)
+        if settings.plugins[platform][key]
+    ]
     for section in (settings.hubspot, settings.salesforce, settings.alerts):
         for name in type(section).model_fields:
             value = getattr(section, name)

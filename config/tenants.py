@@ -147,15 +147,25 @@ class Tenant(Strict):
         return SCHEMA_PREFIX + self.id
 
 
+Queue = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,200}$")]
+# a task stops cleanly after this long (RabbitMQ's consumer timeout is 30 minutes)
+TaskSeconds = Annotated[int, Field(ge=5, le=1700)]
+
+
 class TenantsFile(Strict):
+    queue: Queue = "reengage"  # the broker queue of this deployment's workers and scheduler
+    task_seconds: TaskSeconds = 1200
     tenants: dict[str, Tenant] = Field(default_factory=dict)
 
 
 class Tenants(BaseModel):
-    """The validated tenants file: its path and its tenants, in file order."""
+    """The validated tenants file: its path, its tenants in file order, the broker queue and
+    how long one tenant's task may run before it stops cleanly."""
 
     source: Path
     tenants: list[Tenant]
+    queue: str = "reengage"
+    task_seconds: int = 1200
 
     def get(self, tenant_id: str) -> Tenant:
         """The tenant named ``tenant_id``.
@@ -276,7 +286,9 @@ def load_tenants(path: Path) -> Tenants:
         tenants.append(tenant)
     if problems:
         raise TenantsError(path, problems)
-    return Tenants(source=path, tenants=tenants)
+    return Tenants(
+        source=path, tenants=tenants, queue=parsed.queue, task_seconds=parsed.task_seconds
+    )
 
 
 def _read_secret(ref: SecretRef, folder: Path, environ: Mapping[str, str]) -> str:

@@ -7,8 +7,11 @@ third-party plug-in) translates its vendor SDK's types into these at its edge.
 No vendor type ever crosses this module.
 
 A connector is registered under the ``reengage.connectors`` entry-point group;
-the entry point names a :class:`ConnectorInfo`. Its ``factory`` builds the
-connector from the platform's settings model (opaque to this module).
+the entry point names a :class:`ConnectorInfo`. Its ``factory`` (a
+:class:`ConnectorFactory`: settings, rules, ``clock``) builds a :class:`Connector`
+(platform, ``usage``, ``close``; defined with the registry) that is a
+:class:`SourceConnector`, a :class:`SinkConnector` (HubSpot, Salesforce) or, for a
+plug-in's platform, a :class:`FieldSink`, or a source and a sink at once.
 
 Reads stream: every ``read_*`` method yields, never collects a whole object in
 memory, and takes / returns an opaque :class:`Cursor` so that the engine can
@@ -21,8 +24,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
+from config.rules import Rules
 from connectors.records import (
     ENGAGEMENT_KINDS,
     Activity,
@@ -45,20 +49,13 @@ from connectors.records import (
     WriteResult,
     WriteStatus,
 )
+from connectors.registry import Connector
+
+# The platforms whose sinks take lists / campaigns and call tasks: the built-in ones. A
+# plug-in platform is a source and, at most, a :class:`FieldSink`.
+LIST_PLATFORMS: frozenset[Platform] = frozenset({Platform.HUBSPOT, Platform.SALESFORCE})
 
 # ---------------------------------------------------------------------------- contracts
-
-
-@runtime_checkable
-class Connector(Protocol):
-    """What every connector, source or sink, answers: its platform, what it has cost so
-    far (serve's metrics), and ``close`` (its connections, once the run is done)."""
-
-    platform: Platform
-
-    def usage(self) -> ApiUsage: ...
-
-    def close(self) -> None: ...
 
 
 @runtime_checkable
@@ -86,30 +83,47 @@ class SourceConnector(Connector, Protocol):
 
 
 @runtime_checkable
-class SinkConnector(Connector, Protocol):
-    """Writes one platform. Each write method answers one result per input, in input order.
-
-    Only lists / campaigns and fields that reengage owns are touched. A task's
-    ``idempotency_key`` is stored on the task; ``find_tasks`` looks keys up so
-    that a task is never created twice, even after a crash between the
-    platform's answer and the journal write.
-    """
+class FieldSink(Connector, Protocol):
+    """Writes reengage's fields on one platform's records: what every sink takes, and all a
+    plug-in platform is sent (the planner puts lists and tasks on HubSpot and Salesforce
+    only, :data:`LIST_PLATFORMS`). Answers one result per input, in input order."""
 
     platform: Platform
 
-    def check_setup(self, rules: Any) -> list[SetupItem]: ...
+    def check_setup(self, rules: Rules) -> list[SetupItem]: ...
 
     def apply_setup(self, items: Sequence[SetupItem]) -> list[SetupItem]: ...
 
     def update_fields(self, updates: Sequence[FieldUpdate]) -> list[WriteResult]: ...
 
+
+@runtime_checkable
+class MemberSink(Protocol):
+    """Adds records to and removes them from reengage's lists / campaigns."""
+
     def add_members(self, changes: Sequence[MembershipChange]) -> list[WriteResult]: ...
 
     def remove_members(self, changes: Sequence[MembershipChange]) -> list[WriteResult]: ...
 
+
+@runtime_checkable
+class TaskSink(Protocol):
+    """Creates call tasks; a task's ``idempotency_key`` is stored on the task, and
+    ``find_tasks`` looks keys up so that a task is never created twice, even after a crash
+    between the platform's answer and the journal write."""
+
     def find_tasks(self, idempotency_keys: Sequence[str]) -> dict[str, str]: ...
 
     def create_tasks(self, tasks: Sequence[TaskRequest]) -> list[WriteResult]: ...
+
+
+@runtime_checkable
+class SinkConnector(FieldSink, MemberSink, TaskSink, Protocol):
+    """Writes one platform: fields, list / campaign members and call tasks (HubSpot and
+    Salesforce). Each write method answers one result per input, in input order; only
+    lists / campaigns and fields that reengage owns are touched."""
+
+    platform: Platform
 
 
 @runtime_checkable
@@ -160,13 +174,13 @@ from connectors.errors import (  # noqa: E402 - re-exported after the contracts 
     StopRun,
     classify_status,
 )
-from connectors.registry import (  # noqa: E402 - the registry names the contracts above
+from connectors.registry import (  # noqa: E402 - the registry's entry points
     ENTRY_POINT_GROUP,
-    SANDBOX_ENTRY_POINT_GROUP,
+    ConnectorFactory,
     ConnectorInfo,
     InstalledConnector,
     installed_connectors,
-    load_sandbox,
+    settings_models,
 )
 
 # The one retry policy, for sync's own HTTP calls (alert webhooks) as for the connectors'.
@@ -175,10 +189,12 @@ from connectors.retry import (  # noqa: E402
     call_with_retry,
     parse_retry_after,
 )
+from connectors.sandboxes import SANDBOX_ENTRY_POINT_GROUP, load_sandbox  # noqa: E402
 
 __all__ = [
     "ENGAGEMENT_KINDS",
     "ENTRY_POINT_GROUP",
+    "LIST_PLATFORMS",
     "SANDBOX_ENTRY_POINT_GROUP",
     "Activity",
     "ActivityKind",
@@ -188,12 +204,15 @@ __all__ = [
     "ConfigurationError",
     "Connector",
     "ConnectorError",
+    "ConnectorFactory",
     "ConnectorInfo",
     "Cursor",
     "Deal",
     "DealStatus",
+    "FieldSink",
     "FieldUpdate",
     "InstalledConnector",
+    "MemberSink",
     "MembershipChange",
     "Owner",
     "Page",
@@ -213,6 +232,7 @@ __all__ = [
     "StopRun",
     "TaskClose",
     "TaskRequest",
+    "TaskSink",
     "WriteResult",
     "WriteStatus",
     "call_with_retry",
@@ -220,4 +240,5 @@ __all__ = [
     "installed_connectors",
     "load_sandbox",
     "parse_retry_after",
+    "settings_models",
 ]

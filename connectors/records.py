@@ -2,33 +2,108 @@
 pages with their cursors) and what they are asked to write (field updates, memberships,
 tasks) with one result per input. No vendor type appears here.
 
+``Platform`` and ``RecordType`` are open: interned names (``Platform("hubspot") is
+Platform.HUBSPOT``) that a plug-in extends with its own (``Platform("tinycrm")``,
+``RecordType("tinycrm_person")``); ``ActivityKind`` stays closed, so that every
+platform's activities mean the same to the engine.
+
 :mod:`connectors.base` (the contract) re-exports every name; import them from there.
 """
 
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar, cast
+
+# the store keeps platforms in 16 characters, record types in 32
+_PLATFORM_NAME = re.compile(r"[a-z][a-z0-9]{0,15}\Z")
+_RECORD_TYPE_NAME = re.compile(r"(?=.{3,32}\Z)[a-z][a-z0-9]{0,15}_[a-z][a-z0-9_]*\Z")
+
+_N = TypeVar("_N", bound="_OpenName")
 
 
-class Platform(enum.StrEnum):
-    HUBSPOT = "hubspot"
-    SALESFORCE = "salesforce"
+class _OpenName(str):
+    """An interned string: a name made twice is the same object, so ``is`` compares values
+    as it does for an enum's members. Open: a plug-in makes its own (``Platform("crm")``)."""
+
+    __slots__ = ()
+    _interned: ClassVar[dict[str, _OpenName]]
+    _pattern: ClassVar[re.Pattern[str]]
+    _form: ClassVar[str]
+
+    def __new__(cls: type[_N], name: str) -> _N:
+        found = cls._interned.get(name)
+        if found is not None:
+            return cast(_N, found)
+        if not isinstance(name, str) or not cls._pattern.match(name):
+            raise ValueError(f"{name!r} is not a valid {cls.__name__}: {cls._form}")
+        made = str.__new__(cls, name)
+        return cast(_N, cls._interned.setdefault(str(name), made))
+
+    @classmethod
+    def members(cls: type[_N]) -> list[_N]:
+        """Every value made so far, built-ins first (a plug-in's once it is loaded)."""
+        return [cast(_N, v) for v in cls._interned.values()]
+
+    @property
+    def value(self) -> str:
+        """The name as a plain ``str`` (as an enum member's ``value``)."""
+        return str.__str__(self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.value!r})"
 
 
-class RecordType(enum.StrEnum):
-    """The platform records a person is made of."""
+class Platform(_OpenName):
+    """A platform reengage reads and writes: the built-in ``HUBSPOT`` and ``SALESFORCE``, or
+    a plug-in's, named in its :class:`~connectors.registry.ConnectorInfo` (lower-case
+    letters and digits, a letter first; no underscore, which separates a record type's
+    platform from its object)."""
 
-    HUBSPOT_CONTACT = "hubspot_contact"
-    SALESFORCE_LEAD = "salesforce_lead"
-    SALESFORCE_CONTACT = "salesforce_contact"
-    # An activity known only by the address it went to (HubSpot marketing email
-    # events name a recipient, not a contact): the record id is the address,
-    # trimmed and lower-cased, and identity resolution finds its person by email.
-    EMAIL_ADDRESS = "email_address"
+    __slots__ = ()
+    _interned: ClassVar[dict[str, _OpenName]] = {}
+    _pattern = _PLATFORM_NAME
+    _form = "lower-case letters and digits, a letter first, at most 16"
+    HUBSPOT: ClassVar[Platform]
+    SALESFORCE: ClassVar[Platform]
+
+
+Platform.HUBSPOT = Platform("hubspot")
+Platform.SALESFORCE = Platform("salesforce")
+
+
+class RecordType(_OpenName):
+    """The platform records a person is made of: ``<platform>_<object>`` (a plug-in's own,
+    e.g. ``crm_person``, as well as the built-ins), and ``email_address``."""
+
+    __slots__ = ()
+    _interned: ClassVar[dict[str, _OpenName]] = {}
+    _pattern = _RECORD_TYPE_NAME
+    _form = "<platform>_<object>, lower-case, at most 32 characters"
+    HUBSPOT_CONTACT: ClassVar[RecordType]
+    SALESFORCE_LEAD: ClassVar[RecordType]
+    SALESFORCE_CONTACT: ClassVar[RecordType]
+    EMAIL_ADDRESS: ClassVar[RecordType]
+
+    @property
+    def platform(self) -> Platform | None:
+        """The platform its records live in (None for a bare email address)."""
+        if self is RecordType.EMAIL_ADDRESS:
+            return None
+        return Platform(self.value.partition("_")[0])
+
+
+RecordType.HUBSPOT_CONTACT = RecordType("hubspot_contact")
+RecordType.SALESFORCE_LEAD = RecordType("salesforce_lead")
+RecordType.SALESFORCE_CONTACT = RecordType("salesforce_contact")
+# An activity known only by the address it went to (HubSpot marketing email events name a
+# recipient, not a contact): the record id is the address, trimmed and lower-cased, and
+# identity resolution finds its person by email.
+RecordType.EMAIL_ADDRESS = RecordType("email_address")
 
 
 class ActivityKind(enum.StrEnum):
@@ -89,13 +164,6 @@ class DealStatus(enum.StrEnum):
     LOST = "lost"
 
 
-_RECORD_PLATFORM = {
-    RecordType.HUBSPOT_CONTACT: Platform.HUBSPOT,
-    RecordType.SALESFORCE_LEAD: Platform.SALESFORCE,
-    RecordType.SALESFORCE_CONTACT: Platform.SALESFORCE,
-}
-
-
 @dataclass(frozen=True, slots=True)
 class RecordRef:
     """Points at one platform record: (platform, record type, the platform's id)."""
@@ -106,7 +174,7 @@ class RecordRef:
     @property
     def platform(self) -> Platform | None:
         """The platform the record lives in; None for a bare email address."""
-        return _RECORD_PLATFORM.get(self.record_type)
+        return self.record_type.platform
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +262,7 @@ class Cursor:
     """Where a stream stopped. ``value`` is the connector's own JSON-able bookmark."""
 
     stream: str
-    value: Mapping[str, Any] = field(default_factory=dict)
+    value: Mapping[str, object] = field(default_factory=dict)
 
 
 T = TypeVar("T")

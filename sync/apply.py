@@ -29,15 +29,17 @@ from sqlalchemy import Engine
 
 from config.rules import Rules
 from connectors.base import (
+    FieldSink,
+    MemberSink,
     Platform,
-    SinkConnector,
     TaskCloser,
     TaskConfirmer,
+    TaskSink,
     WriteResult,
     WriteStatus,
 )
 from sync.logs import short
-from sync.plan.model import OpKind
+from sync.plan.model import Operation, OpKind
 from sync.store.journal import (
     JournalEntry,
     mark_sent,
@@ -90,7 +92,7 @@ def _chunks(entries: Sequence[JournalEntry], size: int) -> Iterator[Sequence[Jou
 
 
 def _tasks(
-    sink: SinkConnector, batch: Sequence[JournalEntry], unsettled: frozenset[str]
+    sink: TaskSink, batch: Sequence[JournalEntry], unsettled: frozenset[str]
 ) -> list[WriteResult]:
     """Creates the tasks whose key the platform does not already hold (``unsettled``: keys an
     earlier try may have created, looked up once more through a consistent read)."""
@@ -109,17 +111,28 @@ def _tasks(
     ]
 
 
+def _unsupported(ops: Sequence[Operation], what: str) -> list[WriteResult]:
+    return [WriteResult(o.idempotency_key, WriteStatus.FAILED, error_code="UNSUPPORTED",
+                        message=f"this connector cannot {what}") for o in ops]  # fmt: skip
+
+
 def _send(
-    engine: Engine, sink: SinkConnector, kind: OpKind, batch: Sequence[JournalEntry]
+    engine: Engine, sink: FieldSink, kind: OpKind, batch: Sequence[JournalEntry]
 ) -> list[WriteResult]:
+    """One batch through the sink; an operation the sink cannot take (a plug-in's field sink
+    given a list member or a task) fails with a reason rather than stopping the apply."""
     ops = [e.operation for e in batch]
     if kind is OpKind.UPDATE_FIELDS:
         return sink.update_fields([o.field_update() for o in ops])
-    if kind is OpKind.ADD_MEMBER:
-        return sink.add_members([o.membership_change() for o in ops])
-    if kind is OpKind.REMOVE_MEMBER:
+    if kind in (OpKind.ADD_MEMBER, OpKind.REMOVE_MEMBER):
+        if not isinstance(sink, MemberSink):
+            return _unsupported(ops, "take list members (it writes fields only)")
+        if kind is OpKind.ADD_MEMBER:
+            return sink.add_members([o.membership_change() for o in ops])
         return sink.remove_members([o.membership_change() for o in ops])
     if kind is OpKind.CREATE_TASK:
+        if not isinstance(sink, TaskSink):
+            return _unsupported(ops, "create tasks")
         with engine.begin() as conn:
             unsettled = unsettled_keys(conn, [o.idempotency_key for o in ops])
             mark_sent(conn, batch)
@@ -127,8 +140,7 @@ def _send(
     if kind is OpKind.CLOSE_TASK:
         if isinstance(sink, TaskCloser):
             return sink.close_tasks([o.task_close() for o in ops])
-        return [WriteResult(o.idempotency_key, WriteStatus.FAILED, error_code="UNSUPPORTED",
-                            message="this connector cannot close tasks") for o in ops]  # fmt: skip
+        return _unsupported(ops, "close tasks")
     raise ValueError(f"{kind} is not sent through a connector")
 
 
@@ -148,7 +160,7 @@ def _group_key(entry: JournalEntry) -> tuple[Platform | None, OpKind]:
 def apply_plan(
     engine: Engine,
     plan_id: str,
-    sinks: Mapping[Platform, SinkConnector],
+    sinks: Mapping[Platform, FieldSink],
     rules: Rules,
     *,
     alerts: AlertSender | None = None,

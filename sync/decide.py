@@ -1,7 +1,7 @@
 """One classification of everyone as of T: store -> snapshot -> engine -> holdout -> store.
 
-Pure decisions in between; the store is read once as columns and written once,
-in one transaction.
+Pure decisions in between; the store is read once as columns (the persons handed on by
+identity, not read again) and written once, in one transaction, only what changed.
 
 The holdout is drawn among persons in an episode and then *kept*: a person
 held out stays held out after their episode ends (their reactivation must not
@@ -16,11 +16,13 @@ from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 from sqlalchemy import Connection, Engine, select
 
 from config.rules import Rules
 from sync.engine import Decisions, classify
 from sync.holdout import in_holdout
+from sync.store.decision_diff import read_prior
 from sync.store.decisions import DecisionStats, save_decisions
 from sync.store.schema import holdout as holdout_table
 from sync.store.snapshot import Snapshot, load_snapshot
@@ -61,11 +63,15 @@ def _holdout(conn: Connection, snap: Snapshot, d: Decisions, rules: Rules) -> np
     return held
 
 
-def decide(engine: Engine, rules: Rules, as_of: datetime) -> Classification:
-    """Classifies every stored person as of ``as_of`` and stores the result."""
-    snap = load_snapshot(engine, rules)
+def decide(
+    engine: Engine, rules: Rules, as_of: datetime, people: pa.Table | None = None
+) -> Classification:
+    """Classifies every stored person as of ``as_of`` and stores the result; ``people``: the
+    cycle's persons as identity left them (:mod:`sync.store.people`), else read here."""
+    snap = load_snapshot(engine, rules, people)
     decisions = classify(snap.input, rules, as_of)
+    prior = read_prior(engine)
     with engine.begin() as conn:
         held = _holdout(conn, snap, decisions, rules)
-        stats = save_decisions(conn, snap, decisions, held)
+        stats = save_decisions(conn, snap, decisions, held, prior)
     return Classification(snap, decisions, held, stats)

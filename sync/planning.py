@@ -46,9 +46,8 @@ def _leave_out(
 
 def plan_input(conn: Connection, c: Classification, rules: Rules) -> PlanInput:
     """The planner's input for classification ``c`` (same transaction as the plan's save)."""
-    ids = [int(i) for i in c.snapshot.person_ids]
     as_of = c.decisions.as_of
-    facts = read_plan_facts(conn, ids, as_of, rules.dormancy.business_timezone)
+    facts = read_plan_facts(conn, c.snapshot.people, as_of, rules.dormancy.business_timezone)
     reactivation, handoff = triggers_from_input(c.snapshot.input, c.decisions, rules)
     columns: dict[str, Any] = dict(facts.columns)
     records = list(facts.records)

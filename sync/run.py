@@ -20,15 +20,17 @@ from typing import Any
 from sqlalchemy import Engine, func, select, update
 
 from config.rules import Rules
-from config.settings import Settings
+from config.settings import Settings, SettingsError, plugin_settings
 from connectors.base import (
     ConfigurationError,
     Connector,
     ConnectorError,
+    ConnectorFactory,
+    FieldSink,
+    InstalledConnector,
     Platform,
     SetupItem,
     SetupMissing,
-    SinkConnector,
     SourceConnector,
     StopRun,
     installed_connectors,
@@ -41,39 +43,76 @@ from sync.planning import plan_input
 from sync.pull import Progress, PullStats, pull
 from sync.store.faults import STORE_FAULTS, store_fault_message
 from sync.store.journal import drop_parked, save_plan, store_version
-from sync.store.persons import IdentityStats, resolve_and_save
+from sync.store.persons import IdentityStats, resolve_people
 from sync.store.schema import operations, runs
 
 log = logging.getLogger("reengage.run")
 
 
+def _unserved(name: str, installed: list[InstalledConnector]) -> str:
+    broken = [f"{e.name} ({e.error})" for e in installed if e.info is None]
+    return f"{name}: no installed connector serves it (see `reengage connectors`)" + (
+        f"; failed to load: {', '.join(broken)}" if broken else ""
+    )
+
+
+def platform_problems(settings: Settings) -> list[tuple[str, str]]:
+    """(variable, reason) for each platform in use that no installed connector serves, and
+    for each plug-in setting its connector's model refuses: asked before any request."""
+    installed = installed_connectors()
+    served = {e.info.platform: e.info for e in reversed(installed) if e.info is not None}
+    problems: list[tuple[str, str]] = []
+    for name in settings.platforms:
+        info = served.get(name)
+        if info is None:
+            problems.append(("REENGAGE_PLATFORMS", _unserved(name, installed)))
+        elif info.settings_model is not None:
+            try:
+                plugin_settings(settings, name, info.settings_model)
+            except SettingsError as exc:
+                problems += exc.problems
+    return problems
+
+
+def _factories(wanted: list[Platform]) -> dict[Platform, tuple[str, ConnectorFactory]]:
+    """The installed connectors' factories for the platforms in use; a platform no installed
+    connector serves is refused, naming the plug-ins that failed to load."""
+    found: dict[Platform, tuple[str, ConnectorFactory]] = {}
+    installed = installed_connectors()
+    for entry in installed:
+        info = entry.info
+        if info is not None and info.factory is not None and info.platform in wanted:
+            found.setdefault(Platform(info.platform), (entry.name, info.factory))
+    for platform in wanted:
+        if platform not in found:
+            raise ConfigurationError("REENGAGE_PLATFORMS: " + _unserved(platform.value, installed))
+    return found
+
+
 def build_connectors(
     settings: Settings, rules: Rules, *, clock: Callable[[], datetime] | None = None
-) -> dict[Platform, Any]:
-    """The configured platforms' connectors, built by their registered factories
-    (``clock``: "now" for the connectors, when not the real clock — the sandbox's)."""
+) -> dict[Platform, Connector]:
+    """The connectors of the platforms in use (``REENGAGE_PLATFORMS``), built by their
+    registered factories (``clock``: "now" for the connectors, when not the real clock — the
+    sandbox's). A built-in platform without credentials is left out (the CLI refuses it
+    first, ``require_platforms``); a plug-in's settings are refused naming the key."""
     configured = {
-        Platform.HUBSPOT: "hubspot" in settings.platforms and settings.hubspot.configured,
-        Platform.SALESFORCE: "salesforce" in settings.platforms and settings.salesforce.configured,
+        Platform.HUBSPOT: settings.hubspot.configured,
+        Platform.SALESFORCE: settings.salesforce.configured,
     }
-    built: dict[Platform, Any] = {}
-    for found in installed_connectors():
-        info = found.info
-        if info is None or info.factory is None:
-            continue
-        known = {p.value: p for p in Platform}
-        platform = known.get(info.platform)
-        if platform is None or not configured[platform]:
-            continue
-        built[platform] = (
-            info.factory(settings, rules)
-            if clock is None
-            else info.factory(settings, rules, clock=clock)
-        )
+    wanted = [Platform(name) for name in settings.platforms]
+    wanted = [p for p in wanted if configured.get(p, True)]
+    built: dict[Platform, Connector] = {}
+    for platform, (name, factory) in _factories(wanted).items():
+        try:
+            built[platform] = factory(settings, rules, clock=clock)
+        except SettingsError as exc:
+            close_all(built)
+            raise ConfigurationError(str(exc), platform=name) from None
     if not built:
         raise ConfigurationError(
-            "neither HubSpot nor Salesforce is configured: set REENGAGE_HUBSPOT__ACCESS_TOKEN "
-            "and/or the REENGAGE_SALESFORCE__* credentials (see `reengage config check`)"
+            "no platform is configured: set REENGAGE_HUBSPOT__ACCESS_TOKEN and/or the "
+            "REENGAGE_SALESFORCE__* credentials (see `reengage config check`)"
         )
     return built
 
@@ -145,11 +184,17 @@ def finish_run(engine: Engine, result: RunResult, stats: dict[str, Any]) -> None
         )
 
 
+def sources_of(connectors: Mapping[Platform, Connector]) -> dict[Platform, SourceConnector]:
+    return {p: c for p, c in connectors.items() if isinstance(c, SourceConnector)}
+
+
 def pull_all(
-    engine: Engine, sources: Mapping[Platform, SourceConnector], progress: Progress | None = None
+    engine: Engine, connectors: Mapping[Platform, Connector], progress: Progress | None = None
 ) -> list[PullStats]:
-    """Pulls each platform in turn; ``progress`` hears each stream as ``"<platform> <stream>"``
-    (both platforms have ``contacts`` and ``tasks``: unlabelled, their counts would merge)."""
+    """Pulls each platform that is a source in turn; ``progress`` hears each stream as
+    ``"<platform> <stream>"`` (both built-in platforms have ``contacts`` and ``tasks``:
+    unlabelled, their counts would merge)."""
+    sources = sources_of(connectors)
     return [pull(engine, source, _labelled(progress, p.value)) for p, source in sources.items()]
 
 
@@ -166,8 +211,8 @@ def _labelled(progress: Progress | None, platform: str) -> Progress | None:
 def classify_all(
     engine: Engine, rules: Rules, as_of: datetime
 ) -> tuple[IdentityStats, Classification]:
-    identity = resolve_and_save(engine, as_of)
-    return identity, decide(engine, rules, as_of)
+    identity, people = resolve_people(engine, as_of)
+    return identity, decide(engine, rules, as_of, people)
 
 
 def plan_all(
@@ -195,11 +240,11 @@ def ever_applied(engine: Engine) -> bool:
 
 
 def setup_all(
-    connectors: Mapping[Platform, Any], rules: Rules, *, create: bool
+    connectors: Mapping[Platform, Connector], rules: Rules, *, create: bool
 ) -> list[tuple[str, SetupItem]]:
-    """Checks (and with ``create``, creates) what reengage needs on each platform."""
+    """Checks (and with ``create``, creates) what reengage needs on each platform it writes."""
     out: list[tuple[str, SetupItem]] = []
-    for platform, connector in connectors.items():
+    for platform, connector in sinks_of(connectors).items():
         items = connector.check_setup(rules)
         missing = [i for i in items if i.status == "missing"]
         if create and missing:
@@ -209,14 +254,15 @@ def setup_all(
     return out
 
 
-def sinks_of(connectors: Mapping[Platform, Any]) -> dict[Platform, SinkConnector]:
-    return {p: c for p, c in connectors.items() if isinstance(c, SinkConnector)}
+def sinks_of(connectors: Mapping[Platform, Connector]) -> dict[Platform, FieldSink]:
+    """The connectors that write: full sinks, and plug-ins' field sinks."""
+    return {p: c for p, c in connectors.items() if isinstance(c, FieldSink)}
 
 
 def apply_all(
     engine: Engine,
     plan_id: str,
-    connectors: Mapping[Platform, Any],
+    connectors: Mapping[Platform, Connector],
     rules: Rules,
     *,
     alerts: AlertSender | None = None,
@@ -279,42 +325,51 @@ def _failure_message(engine: Engine, exc: BaseException) -> str:
     return getattr(exc, "user_message", None) or f"{type(exc).__name__}: {exc}"
 
 
+@dataclass(frozen=True, slots=True)
+class CycleOptions:
+    """What one cycle does and what it reports to.
+
+    ``kind`` names the run in the ``runs`` table (backfill, sync, plan, demo), ``trigger``
+    what started it (``manual``: a command; ``schedule``: ``reengage serve``); ``plan`` and
+    ``apply`` how far it goes. Hooks: ``progress`` hears each stream's reads, ``alerts``
+    sends alert operations, ``stop`` ends an apply cleanly between batches, ``on_call``
+    hears each write call (platform, operation kind, batch size), and ``check`` (the run's
+    store lock, :meth:`sync.serve.lock.StoreLock.check`) is called before each call to a
+    platform and raises when the run may no longer write.
+    """
+
+    kind: str
+    as_of: datetime
+    plan: bool = True
+    apply: bool = False
+    trigger: str = "manual"
+    progress: Progress | None = None
+    alerts: AlertSender | None = None
+    stop: threading.Event | None = None
+    on_call: Callable[[str, str, int], None] | None = None
+    check: Callable[[], None] | None = None
+
+
 def run_cycle(
-    engine: Engine,
-    connectors: Mapping[Platform, Any],
-    rules: Rules,
-    *,
-    kind: str,
-    as_of: datetime,
-    plan: bool,
-    apply: bool,
-    progress: Progress | None = None,
-    alerts: AlertSender | None = None,
-    stop: threading.Event | None = None,
-    on_call: Callable[[str, str, int], None] | None = None,
-    trigger: str = "manual",
-    check: Callable[[], None] | None = None,
+    engine: Engine, connectors: Mapping[Platform, Connector], rules: Rules, options: CycleOptions
 ) -> RunResult:
     """One cycle: pull every platform, resolve, classify, then (optionally) plan and apply.
 
-    ``kind`` names the run in the ``runs`` table (backfill, sync, plan, demo), ``trigger``
-    what started it (``manual``: a command; ``schedule``: ``reengage serve``).
     A StopRun from a connector ends the cycle after the pull with status ``stopped``.
-    ``check`` (the run's store lock, :meth:`sync.serve.lock.StoreLock.check`) is called before
-    each call to a platform and raises when the run may no longer write.
     """
-    result = RunResult(run_id=start_run(engine, kind, as_of, trigger), trigger=trigger)
+    o = options
+    result = RunResult(run_id=start_run(engine, o.kind, o.as_of, o.trigger), trigger=o.trigger)
     try:
-        result.pulled = pull_all(engine, connectors, progress)
-        result.identity, result.classification = classify_all(engine, rules, as_of)
-        if plan:
+        result.pulled = pull_all(engine, connectors, o.progress)
+        result.identity, result.classification = classify_all(engine, rules, o.as_of)
+        if o.plan:
             result.plan_id, result.plan, result.parked_dropped = plan_all(
                 engine, rules, result.classification, result.run_id
             )
-        if apply and result.plan_id is not None:
+        if o.apply and result.plan_id is not None:
             result.applied = apply_all(
-                engine, result.plan_id, connectors, rules, alerts=alerts, stop=stop,
-                on_call=on_call, check=check,
+                engine, result.plan_id, connectors, rules, alerts=o.alerts, stop=o.stop,
+                on_call=o.on_call, check=o.check,
             )  # fmt: skip
         result.status = "stopped" if result.applied is not None and result.applied.stopped else "ok"
     except BaseException as exc:

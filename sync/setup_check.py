@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from itertools import groupby
-from typing import Any
 
-from connectors.base import Platform, SetupItem
+from config.rules import Rules
+from connectors.base import Connector, Platform, SetupItem
 from sync.run import setup_all
 
 NOT_READY = ("missing", "wrong", "manual")
@@ -27,7 +27,9 @@ _STATUS = {
 _PLURAL = {"property": "properties", "property_group": "property groups"}
 
 
-def setup_gaps(connectors: Mapping[Platform, Any], rules: Any) -> list[tuple[str, SetupItem]]:
+def setup_gaps(
+    connectors: Mapping[Platform, Connector], rules: Rules
+) -> list[tuple[str, SetupItem]]:
     """What ``setup --check-only`` would report as not ready, per platform (reads only)."""
     items = setup_all(connectors, rules, create=False)
     return [(platform, item) for platform, item in items if item.status in NOT_READY]

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
-from connectors.base import ConnectorInfo
+from config.rules import Rules
+from config.settings import Settings
+from connectors.base import Connector, ConnectorInfo
 
 
-def factory(settings: Any, rules: Any, *, clock: Callable[[], datetime] | None = None) -> Any:
+def factory(
+    settings: Settings, rules: Rules, *, clock: Callable[[], datetime] | None = None
+) -> Connector:
     """Builds the connector from the whole :class:`config.settings.Settings` and the rules.
 
     ``clock`` is where the connector reads "now" (the upper bound of increments); a

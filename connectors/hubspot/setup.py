@@ -20,6 +20,7 @@ from typing import Any
 
 from hubspot.crm.properties import OptionInput, PropertyCreate, PropertyGroupCreate
 
+from config.rules_platform import PERSON_FIELDS, FieldKind
 from connectors.base import SetupItem
 from connectors.errors import AuthError, ConnectorError
 from connectors.hubspot.client import HubSpotClient
@@ -36,12 +37,12 @@ class PropertyNeed:
     label: str
 
 
-_KINDS: dict[str, tuple[str, str]] = {
-    "dormant_days": ("number", "number"),
-    "score": ("number", "number"),
-    "quiet_since": ("datetime", "date"),
-    "last_engagement_at": ("datetime", "date"),
-    "holdout": ("bool", "booleancheckbox"),
+# a field's kind -> HubSpot's property (type, fieldType)
+_KINDS: dict[FieldKind, tuple[str, str]] = {
+    "text": ("string", "text"),
+    "number": ("number", "number"),
+    "datetime": ("datetime", "date"),
+    "bool": ("bool", "booleancheckbox"),
 }
 
 
@@ -51,15 +52,14 @@ def property_needs(rules: Any) -> list[PropertyNeed]:
     In formula mode (``fields.dormant_days_mode``) no day count is written, so its
     property is not needed (lists and workflows filter on ``quiet_since``).
     """
-    fields = rules.fields.hubspot.model_dump()
-    skipped = {"group", "dormant_days"} if rules.fields.formula_mode else {"group"}
+    names = rules.fields.hubspot
     needs = []
-    for key, name in fields.items():
-        if key in skipped:
+    for field in PERSON_FIELDS:
+        if field.key == "dormant_days" and rules.fields.formula_mode:
             continue
-        kind, field_type = _KINDS.get(key, ("string", "text"))
-        label = "Reengage " + key.replace("_", " ")
-        needs.append(PropertyNeed("contacts", name, kind, field_type, label))
+        kind, field_type = _KINDS[field.kind]
+        label = "Reengage " + field.key.replace("_", " ")
+        needs.append(PropertyNeed("contacts", getattr(names, field.key), kind, field_type, label))
     needs.append(PropertyNeed("tasks", TASK_KEY_PROPERTY, "string", "text", "Reengage task key"))
     return needs
 

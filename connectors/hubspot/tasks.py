@@ -41,7 +41,7 @@ from hubspot.crm.objects import (
 )
 
 from connectors.base import RecordType, TaskClose, TaskRequest, WriteResult, WriteStatus
-from connectors.errors import RetriableError
+from connectors.errors import RecordError, RetriableError
 from connectors.hubspot.client import HubSpotClient
 from connectors.hubspot.task_lookup import TASK_KEY_PROPERTY as TASK_KEY_PROPERTY
 from connectors.hubspot.task_lookup import linked_tasks
@@ -159,16 +159,27 @@ def create_tasks(
         if t.record.record_type is not RecordType.HUBSPOT_CONTACT:
             results[t.idempotency_key] = not_a_contact(t.idempotency_key)
     for chunk in unique_chunks(contacts, BATCH_SIZE, lambda t: t.idempotency_key):
-        results.update(
-            isolate(
-                chunk, lambda part: _create_chunk(client, part, zone), lambda t: t.idempotency_key
-            )
-        )
+        results.update(isolate(chunk, _Refusals(client, zone), lambda t: t.idempotency_key))
     return [results[t.idempotency_key] for t in tasks]
 
 
+class _Refusals:
+    """Creates the parts ``isolate`` sends; once a batch was refused whole, every later part
+    is looked up first: a refused batch may have created the tasks before its bad input."""
+
+    def __init__(self, client: HubSpotClient, zone: str) -> None:
+        self.client, self.zone, self.refused = client, zone, False
+
+    def __call__(self, part: Sequence[TaskRequest]) -> dict[str, WriteResult]:
+        try:
+            return _create_chunk(self.client, part, self.zone, look_first=self.refused)
+        except RecordError:
+            self.refused = True
+            raise
+
+
 def _create_chunk(
-    client: HubSpotClient, chunk: Sequence[TaskRequest], zone: str
+    client: HubSpotClient, chunk: Sequence[TaskRequest], zone: str, *, look_first: bool = False
 ) -> dict[str, WriteResult]:
     """One batch create, retried only for the keys a consistent look-up does not find."""
     existing: dict[str, str] = {}
@@ -177,7 +188,7 @@ def _create_chunk(
     def attempt() -> Any:
         nonlocal tries
         tries += 1
-        if tries > 1:  # the last try may have landed: never create a key twice
+        if tries > 1 or look_first:  # an earlier try may have landed: never create a key twice
             existing.update(linked_tasks(client, chunk))
         todo = [t for t in chunk if t.idempotency_key not in existing]
         if not todo:

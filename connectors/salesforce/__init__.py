@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
-from connectors.base import ConnectorInfo
+from config.rules import Rules
+from config.settings import Settings
+from connectors.base import Connector, ConnectorInfo
 from connectors.salesforce.ids import id_forms
 
 
-def factory(settings: Any, rules: Any, *, clock: Callable[[], datetime] | None = None) -> Any:
+def factory(
+    settings: Settings, rules: Rules, *, clock: Callable[[], datetime] | None = None
+) -> Connector:
     """The connector for ``settings.salesforce`` (imported late: listing connectors stays cheap).
 
     ``clock`` is where the connector reads "now" (the end of getDeleted windows); a

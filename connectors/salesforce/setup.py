@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from config.rules import Rules
+from config.rules_platform import PERSON_FIELDS, FieldKind
 from connectors.base import SetupItem
 from connectors.errors import AuthError, RecordError
 from connectors.salesforce.client import SalesforceClient
@@ -108,18 +109,12 @@ class FieldSpec:
         )
 
 
-# rules key -> (label, type, length / precision, scale)
-_SHAPES: dict[str, tuple[str, str, int, int]] = {
-    "status": ("Reengage Status", "Text", 40, 0),
-    "segment": ("Reengage Segment", "Text", 80, 0),
-    "period_segment": ("Reengage Period Segment", "Text", 80, 0),
-    "approach": ("Reengage Approach", "Text", 80, 0),
-    "dormant_days": ("Reengage Dormant Days", "Number", 8, 0),
-    "score": ("Reengage Score", "Number", 8, 1),
-    "quiet_since": ("Reengage Quiet Since", "DateTime", 0, 0),
-    "last_engagement_at": ("Reengage Last Engagement At", "DateTime", 0, 0),
-    "last_touch": ("Reengage Last Touch", "Text", 255, 0),
-    "holdout": ("Reengage Holdout", "Checkbox", 0, 0),
+# a field's kind -> Salesforce's field type
+_TYPES: dict[FieldKind, str] = {
+    "text": "Text",
+    "number": "Number",
+    "datetime": "DateTime",
+    "bool": "Checkbox",
 }
 
 
@@ -137,12 +132,14 @@ def field_specs(rules: Rules) -> list[FieldSpec]:
     names = rules.fields.salesforce
     formula = dormant_days_formula(rules) if rules.fields.formula_mode else ""
     specs, formulas = [], []
-    for key, (label, kind, size, scale) in _SHAPES.items():
+    for field in PERSON_FIELDS:
+        kind = _TYPES[field.kind]
+        length = field.size if field.kind == "text" else 0
+        precision = field.size if field.kind == "number" else 0
         for sobject in ("Lead", "Contact"):
-            length = size if kind == "Text" else 0
-            precision = size if kind == "Number" else 0
-            spec = FieldSpec(sobject, getattr(names, key), label, kind, length, precision, scale)
-            if key == "dormant_days" and formula:
+            name = getattr(names, field.key)
+            spec = FieldSpec(sobject, name, field.label, kind, length, precision, field.scale)
+            if field.key == "dormant_days" and formula:
                 formulas.append(replace(spec, formula=formula))
             else:
                 specs.append(spec)

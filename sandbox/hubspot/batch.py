@@ -3,8 +3,12 @@ inputs failed, ``BatchResponse…WithErrors`` with HTTP 207 and ``numErrors``/``
 
 The good inputs are applied either way (notes §1.3). The real API answers some
 failures of batch create without ``objectWriteTraceId`` with a 400 for the
-whole batch [UNCERTAIN in the notes]; the emulator always answers 207, naming the
-trace ID in each error's context when the input had one.
+whole batch [UNCERTAIN in the notes]. The emulator answers 207 for a bad property,
+naming the trace ID in each error's context when the input had one; a bad inline
+association on a create (an unknown association type, a target that does not exist)
+answers 400 for the whole batch *after* the inputs before it were created: the
+harshest reading of the uncertain case, so that a connector halving a refused batch
+must look its keys up before sending the halves again.
 """
 
 from __future__ import annotations

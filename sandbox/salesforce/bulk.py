@@ -14,7 +14,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.responses import JSONResponse, Response
 
@@ -46,11 +46,25 @@ class QueryJob:
     polls: int = 0
 
 
-def job_info(job: QueryJob) -> dict[str, Any]:
+class BulkJob(Protocol):
+    """What a query job and an ingest job both hold."""
+
+    id: str
+    operation: str
+    version: str
+    created: datetime
+    delimiter: str
+    line_ending: str
+    state: str
+    polls: int
+
+
+def job_common(job: BulkJob, object_name: str, job_type: str) -> dict[str, Any]:
+    """The fields every Bulk 2.0 job answers with, query or ingest."""
     return {
         "id": job.id,
         "operation": job.operation,
-        "object": job.plan.object.name,
+        "object": object_name,
         "createdById": "005EM0000000001AAA",
         "createdDate": wire_datetime(job.created),
         "systemModstamp": wire_datetime(job.created),
@@ -58,12 +72,25 @@ def job_info(job: QueryJob) -> dict[str, Any]:
         "concurrencyMode": "Parallel",
         "contentType": "CSV",
         "apiVersion": float(job.version),
-        "jobType": "V2Query",
+        "jobType": job_type,
         "lineEnding": job.line_ending,
         "columnDelimiter": job.delimiter,
-        "numberRecordsProcessed": len(job.ids) if job.state == "JobComplete" else 0,
         "retries": 0,
         "totalProcessingTime": 0,
+    }
+
+
+def advance(job: BulkJob, polls_to_complete: int) -> None:
+    """A status poll: a job still running completes after ``polls_to_complete`` polls."""
+    if job.state in ("UploadComplete", "InProgress"):
+        job.polls += 1
+        job.state = "JobComplete" if job.polls > polls_to_complete else "InProgress"
+
+
+def job_info(job: QueryJob) -> dict[str, Any]:
+    done = job.state == "JobComplete"
+    return job_common(job, job.plan.object.name, "V2Query") | {
+        "numberRecordsProcessed": len(job.ids) if done else 0,
         "isPkChunkingSupported": True,
     }
 
@@ -98,10 +125,7 @@ def _job(call: Call) -> QueryJob:
 
 async def status(call: Call) -> Response:
     job = _job(call)
-    if job.state in ("UploadComplete", "InProgress"):
-        job.polls += 1
-        limit = call.state.knobs.bulk_polls_to_complete
-        job.state = "JobComplete" if job.polls > limit else "InProgress"
+    advance(job, call.state.knobs.bulk_polls_to_complete)
     return JSONResponse(job_info(job))
 
 

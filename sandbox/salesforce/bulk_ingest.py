@@ -17,11 +17,10 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
-from sandbox.salesforce.bulk import DELIMITERS, LINE_ENDINGS
+from sandbox.salesforce.bulk import DELIMITERS, LINE_ENDINGS, advance, job_common
 from sandbox.salesforce.errors import bad_request, not_found
 from sandbox.salesforce.ids import IdMinter
 from sandbox.salesforce.routing import Call
-from sandbox.salesforce.values import wire_datetime
 from sandbox.salesforce.writes import Outcome, Writer
 
 OPERATIONS = ("insert", "update", "upsert", "delete", "hardDelete")
@@ -46,26 +45,10 @@ class IngestJob:
 
 def job_info(job: IngestJob) -> dict[str, Any]:
     done = job.state == "JobComplete"
-    failed = sum(1 for _, o in job.rows if not o.success) if done else 0
-    return {
-        "id": job.id,
-        "operation": job.operation,
-        "object": job.object,
-        "createdById": "005EM0000000001AAA",
-        "createdDate": wire_datetime(job.created),
-        "systemModstamp": wire_datetime(job.created),
-        "state": job.state,
-        "concurrencyMode": "Parallel",
-        "contentType": "CSV",
-        "apiVersion": float(job.version),
-        "jobType": "V2Ingest",
+    return job_common(job, job.object, "V2Ingest") | {
         "contentUrl": f"services/data/v{job.version}/jobs/ingest/{job.id}/batches",
-        "lineEnding": job.line_ending,
-        "columnDelimiter": job.delimiter,
         "numberRecordsProcessed": len(job.rows) if done else 0,
-        "numberRecordsFailed": failed,
-        "retries": 0,
-        "totalProcessingTime": 0,
+        "numberRecordsFailed": sum(1 for _, o in job.rows if not o.success) if done else 0,
     }
 
 
@@ -106,10 +89,7 @@ async def upload(call: Call) -> Response:
 
 async def status(call: Call) -> Response:
     job = _job(call)
-    if job.state in ("UploadComplete", "InProgress"):
-        job.polls += 1
-        limit = call.state.knobs.bulk_polls_to_complete
-        job.state = "JobComplete" if job.polls > limit else "InProgress"
+    advance(job, call.state.knobs.bulk_polls_to_complete)
     return JSONResponse(job_info(job))
 
 

@@ -67,4 +67,8 @@ class RecordLinks:
     @staticmethod
     def label(ref: RecordRef) -> str:
         """``HubSpot contact 123``: what a link says, and the text shown when there is no URL."""
-        return f"{_LABEL[ref.record_type]} {ref.record_id}"
+        kind = _LABEL.get(ref.record_type)
+        if kind is None:  # a plug-in platform's record: its platform and object, as typed
+            platform, _, obj = ref.record_type.value.partition("_")
+            kind = f"{platform} {obj}"
+        return f"{kind} {ref.record_id}"

@@ -22,14 +22,29 @@ from sqlalchemy import Engine
 
 from config.rules import Rules
 from config.settings import Settings
-from connectors.base import ConfigurationError, ConnectorError, Platform, SetupItem, StopRun
+from connectors.base import (
+    ConfigurationError,
+    Connector,
+    ConnectorError,
+    Platform,
+    SetupItem,
+    StopRun,
+)
 from sync.alerts import RecordLinks, make_alert_sender
 from sync.apply import AlertSender
 from sync.cli.explain import people
 from sync.cli.progress import StreamProgress
 from sync.console import console_for
 from sync.plan.model import Plan
-from sync.run import RunResult, build_connectors, close_all, explain_error, run_cycle, setup_all
+from sync.run import (
+    CycleOptions,
+    RunResult,
+    build_connectors,
+    close_all,
+    explain_error,
+    run_cycle,
+    setup_all,
+)
 from sync.serve.lock import keep_alive, sync_lock
 from sync.setup_check import describe_gaps, setup_gaps
 from sync.store.faults import STORE_FAULTS, store_fault_message
@@ -61,7 +76,7 @@ def store_faults(engine: Engine) -> Iterator[None]:
 
 
 @contextmanager
-def connected(settings: Settings, rules: Rules) -> Iterator[dict[Platform, Any]]:
+def connected(settings: Settings, rules: Rules) -> Iterator[dict[Platform, Connector]]:
     """The configured connectors, closed afterwards; platform errors become CommandError."""
     try:
         connectors = build_connectors(settings, rules)
@@ -154,7 +169,7 @@ def cycle(
             lock.release()
 
 
-def require_setup(connectors: dict[Platform, Any], rules: Rules) -> None:
+def require_setup(connectors: dict[Platform, Connector], rules: Rules) -> None:
     """Refuses (exit 2, naming what is missing) a run that would write to a platform where
     ``setup --check-only`` fails: it would half-apply and fail record by record."""
     if gaps := setup_gaps(connectors, rules):
@@ -179,9 +194,20 @@ def _locked_cycle(
         bars = StreamProgress(enabled=not quiet)
         with bars:
             result = run_cycle(
-                engine, connectors, rules, kind=kind, as_of=as_of, plan=plan, apply=do_apply,
-                progress=bars, alerts=alerts, on_call=bars.applied, check=check,
-            )  # fmt: skip
+                engine,
+                connectors,
+                rules,
+                CycleOptions(
+                    kind=kind,
+                    as_of=as_of,
+                    plan=plan,
+                    apply=do_apply,
+                    progress=bars,
+                    alerts=alerts,
+                    on_call=bars.applied,
+                    check=check,
+                ),
+            )
     return result
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from config.rules import Rules
 from config.settings import Settings
 from config.shown import secret_values
-from connectors.base import ConfigurationError, ConnectorError, Platform
+from connectors.base import ConfigurationError, Connector, ConnectorError, Platform, settings_models
 from sync.run import build_connectors, close_all, explain_error
 from sync.setup_check import describe_gaps, setup_gaps
 
@@ -67,6 +67,8 @@ def where_and_how(platform: Platform, settings: Settings) -> tuple[str, str]:
     """The URL reengage talks to and the login flow its variables select (no secret)."""
     if platform is Platform.HUBSPOT:
         return settings.hubspot.base_url, "private app token"
+    if platform is not Platform.SALESFORCE:  # a plug-in's: its own settings say
+        return "", "plug-in"
     mode = settings.salesforce.auth_mode or "not configured"
     return settings.salesforce.instance_url or "", str(mode).replace("_", " ")
 
@@ -93,7 +95,7 @@ def classify(check: PlatformCheck, exc: ConnectorError) -> PlatformCheck:
 
 
 def check_platform(
-    platform: Platform, connector: Any, settings: Settings, rules: Rules
+    platform: Platform, connector: Connector, settings: Settings, rules: Rules
 ) -> PlatformCheck:
     """Asks one platform the read-only setup check and says what it answered."""
     url, auth = where_and_how(platform, settings)
@@ -146,7 +148,7 @@ def connect_report(settings: Settings, rules: Rules) -> tuple[list[dict[str, Any
     except ConnectorError as exc:
         name = exc.platform or "configuration"
         url, auth = ("", "")
-        if exc.platform in {p.value for p in Platform}:
+        if exc.platform in {p.value for p in Platform.members()}:
             url, auth = where_and_how(Platform(exc.platform), settings)
         checks = [classify(PlatformCheck(name, url, auth), exc)]
     statuses = {c.status for c in checks}
@@ -154,7 +156,7 @@ def connect_report(settings: Settings, rules: Rules) -> tuple[list[dict[str, Any
     lines = [c.line() for c in checks]
     if code == 1:
         lines.append("run `reengage setup` to create what is missing, then check again")
-    secrets = [s for s in secret_values(settings) if s]
+    secrets = [s for s in secret_values(settings, settings_models()) if s]
     return (
         [{k: mask(v, secrets) for k, v in asdict(c).items()} for c in checks],
         [mask(line, secrets) for line in lines],

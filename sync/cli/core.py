@@ -24,12 +24,13 @@ from config.settings import (
     require_platforms,
 )
 from config.shown import secret_values
+from connectors.base import settings_models
 from sync.cli.db import db_app
 from sync.cli.jsondoc import cause_of, emit, error_document, json_requested
 from sync.cli.sandbox import sandbox_app
 from sync.console import console_for
 from sync.logs import setup_logging
-from sync.tenants.select import require_tenant
+from sync.tenants.select import require_tenant, tenant_secrets
 from sync.tenants.select import select as select_tenant
 
 if TYPE_CHECKING:
@@ -115,17 +116,32 @@ def load_config(*, platforms: bool = False) -> tuple[Settings, Rules]:
     except SettingsError as exc:
         raise fail(str(exc), kind="configuration") from None
     level = settings.log_level or ("INFO" if settings.log_format == "json" else "WARNING")
-    setup_logging(settings.log_format, secrets=secret_values(settings), level=level)
+    setup_logging(
+        settings.log_format, secrets=secret_values(settings, settings_models()), level=level
+    )
     use_engine_cache(settings.data_dir)
     try:
         settings, tenant = select_tenant(settings, _TENANT[0])
+        secrets = secret_values(settings, settings_models()) + tenant_secrets(settings)
+        setup_logging(settings.log_format, secrets=secrets, level=level)  # the tenants' too
         rules = load_rules(settings.rules_file)
         if platforms:
             require_tenant(settings, tenant)
             require_platforms(settings)
+            _require_connectors(settings)
     except (RulesError, SettingsError) as exc:
         raise fail(str(exc), kind="configuration") from None
     return settings, rules
+
+
+def _require_connectors(settings: Settings) -> None:
+    """Refuses a platform no installed connector serves, and a plug-in's settings its model
+    refuses, naming each variable (``sync.run.platform_problems``)."""
+    from sync.run import platform_problems
+
+    problems = platform_problems(settings)
+    if problems:
+        raise SettingsError(problems)
 
 
 def use_engine_cache(data_dir: Path) -> None:

@@ -16,6 +16,7 @@ from rich.markup import escape
 
 from config.settings import Settings, SettingsError, load_settings
 from config.shown import secret_values
+from connectors.base import settings_models
 from sync.console import console_for
 from sync.logs import setup_logging
 
@@ -39,7 +40,9 @@ def _settings(as_json: bool) -> Settings:
         settings = load_settings()
     except SettingsError as exc:
         raise fail_db(str(exc), as_json, "configuration") from None
-    setup_logging(settings.log_format, secrets=secret_values(settings), level="WARNING")
+    setup_logging(
+        settings.log_format, secrets=secret_values(settings, settings_models()), level="WARNING"
+    )
     return settings
 
 

@@ -27,7 +27,7 @@ from sync.cli.common import print_setup
 from sync.cli.progress import StreamProgress
 from sync.console import console_for
 from sync.report import build_report, render_csv, render_html
-from sync.run import RunResult, build_connectors, close_all, run_cycle, setup_all
+from sync.run import CycleOptions, RunResult, build_connectors, close_all, run_cycle, setup_all
 from sync.store.migrate import open_store
 
 console = console_for()  # never wrapped mid-word when piped to a file
@@ -163,9 +163,13 @@ def _cycle(
     bars = StreamProgress(enabled=not quiet)
     with bars:
         return run_cycle(
-            engine, connectors, rules, kind=kind, as_of=as_of, plan=True, apply=True,
-            progress=bars, on_call=bars.applied,
-        )  # fmt: skip
+            engine,
+            connectors,
+            rules,
+            CycleOptions(
+                kind=kind, as_of=as_of, plan=True, apply=True, progress=bars, on_call=bars.applied
+            ),
+        )
 
 
 def _weeks(

@@ -49,7 +49,7 @@ def find_person(engine: Engine, query: str) -> dict[str, Any] | None:
         match.append(persons.c.id.in_(by_record))
         # a person's key is the ref of the record it was first known by, which may have
         # been merged away since: explain prints it, so it leads back to the person
-        types = wanted.types or {t.value for t in RecordType}
+        types = wanted.types or {t.value for t in RecordType.members()}
         keys = sorted(f"{t}:{i}" for t in types for i in wanted.record_ids)
         match.append(persons.c.person_key.in_(keys))
     if not match:

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -20,10 +20,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from config.rules import Rules
-from connectors.base import Platform, RecordRef
+from connectors.base import FieldSink, Platform, RecordRef
 from sync.apply import apply_plan
 from sync.forget import TASK_TRIGGERS, CreatedTask, Holdings, forget_plan
 from sync.identity.rules import normalise_email
+from sync.plan.desired import field_names
 from sync.plan.model import Plan
 from sync.run import sinks_of
 from sync.store.forgotten import Found, erase, find_person, remember
@@ -63,9 +64,11 @@ def _holdings(conn: Connection, found: Found) -> Holdings:
     return Holdings(min(ids) if ids else None, found.records, fields, members, tasks)
 
 
-def _owned_fields(rules: Rules) -> dict[Platform, frozenset[str]]:
-    """reengage's own fields per platform (the group and the task key are not values)."""
-    return {
+def _owned_fields(rules: Rules, platforms: Iterable[Platform]) -> dict[Platform, frozenset[str]]:
+    """reengage's own fields per platform (the group and the task key are not values); on a
+    plug-in's platform, reengage's own keys (:func:`sync.plan.desired.field_names`)."""
+    owned = {p: frozenset(field_names(rules, p).values()) for p in platforms}
+    return owned | {
         Platform.HUBSPOT: frozenset(rules.fields.hubspot.model_dump(exclude={"group"}).values()),
         Platform.SALESFORCE: frozenset(
             rules.fields.salesforce.model_dump(exclude={"task_key"}).values()
@@ -74,13 +77,13 @@ def _owned_fields(rules: Rules) -> dict[Platform, frozenset[str]]:
 
 
 def forget_email(
-    engine: Engine, sinks: Mapping[Platform, Any], rules: Rules, email: str
+    engine: Engine, sinks: Mapping[Platform, FieldSink], rules: Rules, email: str
 ) -> ForgetOutcome:
     """Carries out the erasure of ``email`` (see the module docstring)."""
     with engine.begin() as conn:
         newly = remember(conn, email)
         found = find_person(conn, email)
-        plan = forget_plan(_holdings(conn, found), _owned_fields(rules), rules.list_names())
+        plan = forget_plan(_holdings(conn, found), _owned_fields(rules, sinks), rules.list_names())
         plan_id = _save(conn, plan) if plan.operations else None
     applied = failed = 0
     if plan_id is not None:

@@ -27,7 +27,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from connectors.base import ConfigurationError, ConnectorError, SetupItem, StopRun
+from connectors.base import (
+    ConfigurationError,
+    ConnectorError,
+    SetupItem,
+    StopRun,
+    settings_models,
+)
 
 if TYPE_CHECKING:
     from config.rules import Rules
@@ -206,7 +212,7 @@ def serve_once(settings: Settings, rules: Rules) -> ServeTurn:
     from sync.cli.serve import serve_command
 
     since = datetime.now(UTC).replace(microsecond=0)
-    with logged_errors(secret_values(settings)) as errors:
+    with logged_errors(secret_values(settings, settings_models())) as errors:
         code = serve_command(settings, rules, once=True, result_lines=False)
     run = _scheduled_run(settings, since) if code != 2 else None  # 2: nothing ran
     status = str(run["status"]) if run else "skipped" if code == 0 else "failed"

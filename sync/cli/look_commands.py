@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from config.shown import effective_config
-from connectors.base import installed_connectors
+from connectors.base import installed_connectors, settings_models
 from sync.cli.core import (
     Json,
     app,
@@ -241,7 +241,7 @@ def config_check(
     """Load settings and rules, print the effective configuration (secrets masked) or the errors;
     with ``--connect``, also what each platform answers (sync/cli/connect.py)."""
     settings, rules = load_config(platforms=True)
-    shown = effective_config(settings)
+    shown = effective_config(settings, settings_models())
     summary = {
         "rules": {
             "file": str(settings.rules_file),

@@ -164,7 +164,7 @@ def error_row(failure: Failure, links: RecordLinks) -> dict[str, Any]:
     from connectors.base import RecordRef, RecordType
 
     ref = None
-    if failure.record_type in {t.value for t in RecordType} and failure.record_id:
+    if failure.record_type in {t.value for t in RecordType.members()} and failure.record_id:
         ref = RecordRef(RecordType(failure.record_type), failure.record_id)
     return {
         "kind": failure.kind, "at": failure.at, "run_id": failure.run_id,

@@ -1,7 +1,7 @@
 """``reengage worker`` and ``reengage scheduler``: many portal–org pairs on Celery.
 
-``reengage worker [--concurrency N]`` starts a Celery worker on ``REENGAGE_BROKER_URL``'s
-queue ``REENGAGE_BROKER_QUEUE``; each task is one tenant's cycle
+``reengage worker [--concurrency N]`` starts a Celery worker on ``REENGAGE_BROKER_URL``, on
+the tenants file's ``queue``; each task is one tenant's cycle
 (:mod:`sync.tenants.tasks`). ``reengage scheduler`` enqueues each enabled tenant when it
 is due (:mod:`sync.tenants.scheduler`); run one. Both need a tenants file and a
 PostgreSQL store, checked before anything connects; both stop on SIGTERM / SIGINT
@@ -46,13 +46,13 @@ def worker(
     from sync.tenants.app import BrokerMissing, make_app
     from sync.tenants.tasks import WorkerState, register
 
-    settings, _tenants = _tenants_checked()
+    settings, tenants = _tenants_checked()
     try:
-        celery = make_app(settings)
+        celery = make_app(settings, tenants.queue)
     except BrokerMissing as exc:
         raise fail(str(exc), kind="configuration") from None
     register(celery, WorkerState(settings, Metrics(), {}))
-    queue = settings.broker_queue
+    queue = tenants.queue
     celery.worker_main(
         argv=["worker", "--concurrency", str(concurrency), "--pool", "prefork",
               "--queues", queue, "--hostname", f"reengage-{uuid.uuid4().hex[:8]}@%h",
@@ -69,9 +69,9 @@ def scheduler() -> None:
     from sync.tenants.metrics import serve_metrics
     from sync.tenants.scheduler import Scheduler
 
-    settings, _tenants = _tenants_checked()
+    settings, tenants = _tenants_checked()
     try:
-        celery = make_app(settings)
+        celery = make_app(settings, tenants.queue)
     except BrokerMissing as exc:
         raise fail(str(exc), kind="configuration") from None
 

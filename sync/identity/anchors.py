@@ -39,6 +39,14 @@ TYPE_RANK: dict[RecordType, int] = {
     RecordType.SALESFORCE_LEAD: 1,
     RecordType.HUBSPOT_CONTACT: 2,
 }
+PLUGIN_RANK = len(TYPE_RANK)
+"""A plug-in platform's record ranks after the built-in ones (then by creation, id)."""
+
+
+def type_rank(record_type: RecordType) -> int:
+    return TYPE_RANK.get(record_type, PLUGIN_RANK)
+
+
 _NEVER = datetime.max.replace(tzinfo=UTC)
 
 ClaimRank = tuple[datetime, int, str]
@@ -54,7 +62,7 @@ class AnchorGroup:
 
 
 def _rank(ref: RecordRef, created: datetime | None) -> ClaimRank:
-    return (created or _NEVER, TYPE_RANK[ref.record_type], ref.record_id)
+    return (created or _NEVER, type_rank(ref.record_type), ref.record_id)
 
 
 def choose_keys(groups: Sequence[AnchorGroup], anchors: Mapping[RecordRef, str]) -> list[str]:

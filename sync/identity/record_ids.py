@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from connectors.base import Platform, RecordRef, RecordType, installed_connectors
+from connectors.base import Platform, RecordType, installed_connectors
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +32,8 @@ class RecordQuery:
 
 
 _PLATFORM_TYPES = {
-    p.value: frozenset(t.value for t in RecordType if RecordRef(t, "").platform is p)
-    for p in Platform
+    p.value: frozenset(t.value for t in RecordType.members() if t.platform is p)
+    for p in Platform.members()
 }
 
 
@@ -43,7 +43,7 @@ def _split_type(text: str) -> tuple[frozenset[str], str]:
         head, found, tail = text.partition(sep)
         key = head.strip().lower()
         if found and tail.strip():
-            if key in {t.value for t in RecordType}:
+            if key in {t.value for t in RecordType.members()}:
                 return frozenset({key}), tail.strip()
             if key in _PLATFORM_TYPES:
                 return _PLATFORM_TYPES[key], tail.strip()

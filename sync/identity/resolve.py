@@ -59,7 +59,7 @@ from functools import reduce
 from typing import NamedTuple
 
 from connectors.base import Platform, PlatformRecord, RecordRef, RecordType
-from sync.identity.anchors import TYPE_RANK, AnchorGroup, choose_keys
+from sync.identity.anchors import AnchorGroup, choose_keys, type_rank
 from sync.identity.rules import (
     LinkIssue,
     RecordIndex,
@@ -81,8 +81,6 @@ __all__ = [
     "person_key_for",
     "resolve_identities",
 ]
-
-_KEY_PREFIX: dict[RecordType, str] = {t: f"{t.value}:" for t in RecordType}
 
 
 class AmbiguityKind(enum.StrEnum):
@@ -159,7 +157,7 @@ class IdentityResult:
 
 def person_key_for(ref: RecordRef) -> str:
     """A person's fresh key (its primary record's ref), when none of its records has an anchor."""
-    return _KEY_PREFIX[ref.record_type] + ref.record_id
+    return f"{ref.record_type.value}:{ref.record_id}"
 
 
 def resolve_identities(
@@ -206,7 +204,7 @@ def resolve_identities(
 
 def _precedence(rec: PlatformRecord) -> tuple[int, bool, datetime | None, str]:
     created = rec.created_at
-    return (TYPE_RANK[rec.ref.record_type], created is None, created, rec.ref.record_id)
+    return (type_rank(rec.ref.record_type), created is None, created, rec.ref.record_id)
 
 
 class _Attrs(NamedTuple):
@@ -229,6 +227,7 @@ class _Attrs(NamedTuple):
 
 def _attrs(rec: PlatformRecord) -> _Attrs:
     on_hubspot = rec.ref.record_type is RecordType.HUBSPOT_CONTACT
+    on_salesforce = rec.ref.platform is Platform.SALESFORCE  # a plug-in's owner is neither
     owner = rec.owner_id or None
     return _Attrs(
         normalise_email(rec.email),
@@ -236,7 +235,7 @@ def _attrs(rec: PlatformRecord) -> _Attrs:
         rec.last_name or None,
         rec.company or None,
         owner if on_hubspot else None,
-        None if on_hubspot else owner,
+        owner if on_salesforce else None,
         rec.lifecycle_stage or None,
         rec.lead_status or None,
         rec.created_at,

@@ -50,6 +50,7 @@ from connectors.base import Activity, ActivityKind, Platform, RecordRef
 
 __all__ = [
     "EMAIL_KINDS",
+    "OTHER_PLATFORM",
     "PLATFORM_CODES",
     "dedupe_activities",
     "drop_mirrored",
@@ -63,6 +64,8 @@ IntArray = npt.NDArray[np.int64]
 
 PLATFORM_CODES: Mapping[Platform, int] = {Platform.HUBSPOT: 0, Platform.SALESFORCE: 1}
 """The integer codes :func:`drop_mirrored` reads in its ``platform`` column."""
+OTHER_PLATFORM = 2
+"""The code of a plug-in platform's rows: never a copy, never a twin."""
 
 EMAIL_KINDS = (ActivityKind.EMAIL_SENT, ActivityKind.EMAIL_OPEN, ActivityKind.EMAIL_CLICK)
 """The kinds an integration copy and its HubSpot twin may have (the kinds are not compared)."""
@@ -232,7 +235,8 @@ def _columns(
     cannot have a twin (each gets a person of its own)."""
     keys = [person_of.get(a.record) for a in activities]
     person = np.array([key if key is not None else f"\0{i}" for i, key in enumerate(keys)])
-    platform = np.array([PLATFORM_CODES[a.platform] for a in activities], dtype=np.int64)
+    codes = [PLATFORM_CODES.get(a.platform, OTHER_PLATFORM) for a in activities]
+    platform = np.array(codes, dtype=np.int64)
     kind = np.array([a.kind.code for a in activities], dtype=np.int64)
     at_ms = np.array([(a.occurred_at - _EPOCH) // _MS for a in activities], dtype=np.int64)
     flags = mirror_flags(

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from config.rules import Rules
+from config.rules_platform import FIELD_KEYS
 from connectors.base import Platform, RecordRef, RecordType
 from sync.engine.codes import DAY_MS, STATUS_NAMES, Status
 from sync.engine.inputs import I64
@@ -34,18 +35,6 @@ from sync.engine.inputs import I64
 from .inputs import PlanInput
 from .model import FieldValue
 
-FIELD_KEYS: tuple[str, ...] = (
-    "status",
-    "segment",
-    "period_segment",
-    "approach",
-    "dormant_days",
-    "score",
-    "quiet_since",
-    "last_engagement_at",
-    "last_touch",
-    "holdout",
-)
 ENDED = (Status.REACTIVATED, Status.HANDED_OFF)
 _SF_OBJECT = {RecordType.SALESFORCE_LEAD: "Lead", RecordType.SALESFORCE_CONTACT: "Contact"}
 
@@ -144,9 +133,13 @@ def wanted_lists(state: PersonState, no_email: bool, rules: Rules) -> tuple[str,
 
 
 def field_names(rules: Rules, platform: Platform) -> dict[str, str]:
-    """Reengage's own field names on a platform, by key of :data:`FIELD_KEYS`."""
-    names = rules.fields.hubspot if platform is Platform.HUBSPOT else rules.fields.salesforce
-    return {key: getattr(names, key) for key in FIELD_KEYS}
+    """Reengage's own field names on a platform, by key of :data:`FIELD_KEYS`: the rules'
+    on HubSpot and Salesforce, the keys themselves on a plug-in's platform."""
+    if platform is Platform.HUBSPOT:
+        return {key: getattr(rules.fields.hubspot, key) for key in FIELD_KEYS}
+    if platform is Platform.SALESFORCE:
+        return {key: getattr(rules.fields.salesforce, key) for key in FIELD_KEYS}
+    return {key: key for key in FIELD_KEYS}
 
 
 def wanted_values(

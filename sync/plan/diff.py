@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 
 from config.rules import Rules
-from connectors.base import Platform, RecordRef
+from connectors.base import LIST_PLATFORMS, Platform, RecordRef
 from sync.engine.codes import Status
 
 from .desired import PersonState, field_names, handoff_values, wanted_lists, wanted_values
@@ -100,7 +100,8 @@ def desired_members(
         for name in wanted_lists(state, no_email, rules):
             for record in inp.records[i]:
                 platform = record.ref.platform
-                if platform is not None:
+                if platform in LIST_PLATFORMS:  # a plug-in's platform takes fields only
+                    assert platform is not None
                     out[(platform, name)].setdefault(record.ref, state)
     return out
 

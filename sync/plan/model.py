@@ -60,7 +60,9 @@ class Trigger(enum.StrEnum):
 
 
 _KIND_ORDER = {kind: i for i, kind in enumerate(OpKind)}
-_PLATFORM_ORDER = {Platform.HUBSPOT: 0, Platform.SALESFORCE: 1, None: 2}
+# HubSpot, Salesforce, plug-in platforms (by name), then alerts
+_PLATFORM_ORDER = {Platform.HUBSPOT: 0, Platform.SALESFORCE: 1, None: 3}
+_PLUGIN_ORDER = 2
 
 FieldValue = str | int | float | bool | None
 
@@ -121,10 +123,11 @@ class Operation:
             self.op is OpKind.UPDATE_FIELDS and self.target == Trigger.HANDOFF.value
         )
 
-    def sort_key(self) -> tuple[int, int, str, str, str, str]:
+    def sort_key(self) -> tuple[int, str, int, str, str, str, str]:
         rec = self.record
         return (
-            _PLATFORM_ORDER[self.platform],
+            _PLATFORM_ORDER.get(self.platform, _PLUGIN_ORDER),
+            self.platform.value if self.platform else "",
             _KIND_ORDER[self.op],
             self.target or "",
             rec.record_type.value if rec else "",

@@ -39,6 +39,7 @@ from connectors.base import Connector, ConnectorError, Platform, StopRun
 from sync.alerts import RecordLinks, make_alert_sender
 from sync.pull import Progress
 from sync.run import (
+    CycleOptions,
     RunResult,
     build_connectors,
     close_all,
@@ -298,9 +299,21 @@ def sync_cycle(
             if apply and not ready:
                 apply = _setup_done(built, rules)
                 ready.extend([True] if apply else [])
-            return run_cycle(engine, built, rules, kind="sync", as_of=clock(), plan=True,
-                             apply=apply, alerts=alerts, stop=stop,
-                             progress=stop_progress(stop), trigger="schedule")  # fmt: skip
+            return run_cycle(
+                engine,
+                built,
+                rules,
+                CycleOptions(
+                    kind="sync",
+                    as_of=clock(),
+                    plan=True,
+                    apply=apply,
+                    alerts=alerts,
+                    stop=stop,
+                    progress=stop_progress(stop),
+                    trigger="schedule",
+                ),
+            )
         finally:
             for platform, connector in built.items():
                 metrics.record_api(platform.value, before[platform], connector.usage())

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, or_, select
+from sqlalchemy import Connection, Table, and_, null, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from connectors.base import Activity, Cursor, Deal, Owner, PlatformRecord, Skip
@@ -183,7 +183,8 @@ def save_activities(conn: Connection, items: Iterable[Activity]) -> int:
     ``:`` (a deleted HubSpot engagement ``calls:7`` ends ``calls:7:<contact>``)."""
     n = 0
     for chunk in _chunks(activity_row(a) for a in items):
-        _upsert(conn, activities, chunk, ["platform", "activity_id"])
+        # a re-read row may name another record: identity links it again
+        _upsert(conn, activities, chunk, ["platform", "activity_id"], {"person_id": null()})
         _delete_children(conn, [r for r in chunk if r["deleted"]])
         n += len(chunk)
     return n

@@ -9,6 +9,12 @@ under the old id join the survivor's person), and the ambiguities for
 states cascade); what reengage wrote for them on the platforms is keyed by
 platform record in the journal, so the planner still removes it.
 
+Only what changed is written (:mod:`sync.store.identity_writes`): the persons, the
+links and the anchors are read once per cycle, diffed against the resolution, and a
+steady cycle writes none of them. The persons as they now stand are handed on as columns
+(:mod:`sync.store.people`) to classification and planning, which do not read
+``persons`` again.
+
 Person keys are anchors (:mod:`sync.identity.anchors`): ``person_anchors`` holds
 every key each record (merged-away ids included) has been under, the current
 one marked. Resolution reads the current ones, so a person keeps its key, its
@@ -19,28 +25,33 @@ conversions, new links and merges; the planner reads the others
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, update
+from sqlalchemy import Connection, Engine, and_, delete, func, or_, select
 
 from connectors.base import ENGAGEMENT_KINDS, PlatformRecord, RecordRef, RecordType
 from sync.identity.resolve import IdentityResult, Person, resolve_identities
 from sync.store.columns import read_arrow
-from sync.store.mirror import _chunks, _upsert
+from sync.store.identity_writes import (
+    ALIAS,
+    StoredIdentity,
+    Written,
+    read_stored,
+    save_anchors,
+    save_links,
+    save_persons,
+)
+from sync.store.people import people_table
 from sync.store.schema import (
     activities,
     identity_issues,
     person_anchors,
-    persons,
     platform_records,
 )
-
-# lead_status of the placeholder row stored for a merged-away id that no platform returns
-_ALIAS = "(merged away)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +61,7 @@ class IdentityStats:
     aliases: int
     removed: int
     ambiguities: int
+    written: int = 0  # rows of persons, record links and anchors written (changes only)
 
 
 def _record(row: dict[str, Any]) -> PlatformRecord:
@@ -89,7 +101,7 @@ def load_records(engine: Engine) -> Iterator[PlatformRecord]:
     """Every stored platform record (placeholders for merged-away ids excluded)."""
     cols = [c for c in platform_records.c if c.name not in ("id", "person_id")]
     status = platform_records.c.lead_status
-    query = select(*cols).where(or_(status.is_(None), status != _ALIAS))
+    query = select(*cols).where(or_(status.is_(None), status != ALIAS))
     table: pa.Table = read_arrow(engine, query)
     for batch in table.to_batches(max_chunksize=50_000):
         for row in batch.to_pylist():
@@ -134,25 +146,16 @@ def _person_row(person: Person, now: datetime) -> dict[str, Any]:
     }
 
 
-def save_identity(conn: Connection, result: IdentityResult, now: datetime) -> IdentityStats:
-    """Writes persons, record links, alias placeholders and ambiguities in one transaction."""
-    for chunk in _chunks(_person_row(p, now) for p in result.persons):
-        _upsert(conn, persons, chunk, ["person_key"])
-    ids = dict(conn.execute(select(persons.c.person_key, persons.c.id)).all())
-    live = {p.key for p in result.persons}
-    gone = [pid for key, pid in ids.items() if key not in live]
-    for chunk in _chunks({"id": pid} for pid in gone):
-        conn.execute(delete(persons).where(persons.c.id.in_([r["id"] for r in chunk])))
-    conn.execute(platform_records.update().values(person_id=None))
-    links = [
-        {"record_type": ref.record_type.value, "record_id": ref.record_id, "person_id": ids[key]}
-        for ref, key in result.person_of.items()
-        if ref not in result.aliases
-    ]
-    for chunk in _chunks(links):
-        _upsert(conn, platform_records, chunk, ["record_type", "record_id"])
-    _save_aliases(conn, result, ids)
-    _save_anchors(conn, result, now)
+def save_identity(
+    conn: Connection, stored: StoredIdentity, result: IdentityResult, now: datetime
+) -> tuple[IdentityStats, pa.Table]:
+    """Writes what changed of persons, record links, alias placeholders and anchors, and the
+    ambiguities, in one transaction; returns the stats and the persons as columns."""
+    written = Written()
+    rows = [_person_row(p, now) for p in result.persons]
+    ids, gone = save_persons(conn, stored, rows, written)
+    links, aliases = save_links(conn, stored, result, ids, written)
+    save_anchors(conn, stored, result, now, written)
     conn.execute(delete(identity_issues))
     issues = [
         {
@@ -167,79 +170,40 @@ def save_identity(conn: Connection, result: IdentityResult, now: datetime) -> Id
     ]
     if issues:
         conn.execute(identity_issues.insert(), issues)
-    return IdentityStats(
-        len(result.persons), len(links), len(result.aliases), len(gone), len(issues)
-    )
+    stats = IdentityStats(len(rows), links, aliases, len(gone), len(issues), written.total())
+    return stats, people_table([ids[r["person_key"]] for r in rows], rows)
 
 
-def _save_aliases(conn: Connection, result: IdentityResult, ids: dict[str, int]) -> None:
-    """Merged-away ids: their own rows if stored, else placeholders, linked to the survivor."""
-    stored = {
-        (t, i)
-        for t, i in conn.execute(
-            select(platform_records.c.record_type, platform_records.c.record_id)
-        )
-    }
-    rows = []
-    for old, survivor in result.aliases.items():
-        key = result.person_of.get(old)
-        row: dict[str, Any] = {
-            "record_type": old.record_type.value,
-            "record_id": old.record_id,
-            "person_id": ids[key] if key else None,
-        }
-        if (old.record_type.value, old.record_id) not in stored:
-            row.update(deleted=True, lead_status=_ALIAS, master_record_id=survivor.record_id)
-            rows.append(row)
-        else:
-            _upsert(conn, platform_records, [row], ["record_type", "record_id"])
-    for chunk in _chunks(rows):
-        _upsert(conn, platform_records, chunk, ["record_type", "record_id"])
-
-
-def load_anchors(conn: Connection) -> dict[RecordRef, str]:
-    """Each record's person key as last resolved: the current anchor, or for a record that
-    had none at the last resolution (deleted, now restored) the one it was last seen under."""
-    a = person_anchors
-    query = select(a.c.record_type, a.c.record_id, a.c.anchor).order_by(
-        a.c.current, a.c.seen_at, a.c.anchor
-    )
-    return {RecordRef(RecordType(t), i): anchor for t, i, anchor in conn.execute(query)}
-
-
-def _save_anchors(conn: Connection, result: IdentityResult, now: datetime) -> None:
-    """Marks each record's person key as its current anchor; earlier ones stay, not current."""
-    conn.execute(update(person_anchors).where(person_anchors.c.current).values(current=False))
-    rows = (
-        {"record_type": ref.record_type.value, "record_id": ref.record_id, "anchor": key,
-         "current": True, "seen_at": now}
-        for ref, key in result.person_of.items()
-    )  # fmt: skip
-    for chunk in _chunks(rows):
-        _upsert(conn, person_anchors, chunk, ["record_type", "record_id", "anchor"])
-
-
-def former_keys(conn: Connection) -> dict[str, tuple[str, ...]]:
+def former_keys(conn: Connection, key_of: Mapping[int, str]) -> dict[str, tuple[str, ...]]:
     """Person key -> the other keys its records have been under (a merged-in person's):
-    tasks, alerts and hand-off writes made under them count as made."""
-    a, r, p = person_anchors, platform_records, persons
+    tasks, alerts and hand-off writes made under them count as made. ``key_of``: each
+    person id's key (the cycle's persons, so that ``persons`` is not read again)."""
+    a, r = person_anchors, platform_records
     query = (
-        select(p.c.person_key, a.c.anchor)
+        select(r.c.person_id, a.c.anchor)
         .distinct()
-        .join(r, r.c.person_id == p.c.id)
         .join(a, and_(a.c.record_type == r.c.record_type, a.c.record_id == r.c.record_id))
-        .where(a.c.anchor != p.c.person_key)
+        .where(r.c.person_id.is_not(None))
     )
-    out: dict[str, list[str]] = {}
-    for key, anchor in conn.execute(query):
-        out.setdefault(key, []).append(anchor)
+    out: dict[str, set[str]] = {}
+    for pid, anchor in conn.execute(query):
+        key = key_of.get(pid)
+        if key is not None and anchor != key:
+            out.setdefault(key, set()).add(anchor)
     return {key: tuple(sorted(anchors)) for key, anchors in out.items()}
+
+
+def resolve_people(engine: Engine, now: datetime) -> tuple[IdentityStats, pa.Table]:
+    """Reads every stored record and what identity last wrote, resolves identities, stores
+    what changed; returns the stats and the persons as the cycle's columns
+    (:mod:`sync.store.people`)."""
+    stored = read_stored(engine)
+    result = resolve_identities(load_records(engine), last_activity(engine),
+                                stored.current_anchors())  # fmt: skip
+    with engine.begin() as conn:
+        return save_identity(conn, stored, result, now)
 
 
 def resolve_and_save(engine: Engine, now: datetime) -> IdentityStats:
     """Reads every stored record, resolves identities and stores the result."""
-    with engine.connect() as conn:
-        anchors = load_anchors(conn)
-    result = resolve_identities(load_records(engine), last_activity(engine), anchors)
-    with engine.begin() as conn:
-        return save_identity(conn, result, now)
+    return resolve_people(engine, now)[0]

@@ -1,6 +1,7 @@
 """What the planner needs from the store, read (never computed) for a list of persons.
 
-Persons' records, consent flags and emails (as columns); the applied state from the
+Persons' records, and their consent flags and emails (as columns, from the cycle's persons
+that identity read once: ``persons`` is not read here); the applied state from the
 journal (one-off writes matched under the person's key and the keys its records had
 before: :func:`sync.store.persons.former_keys`); owners, and tasks given today.
 Records that cannot be written are left out: deleted ones, merged-away placeholders,
@@ -20,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pyarrow as pa
 from sqlalchemy import Connection, and_, select
 
 from connectors.base import Platform, RecordRef, RecordType
@@ -27,7 +29,7 @@ from sync.plan.inputs import PersonRecord
 from sync.store.forgotten import forgotten_filter
 from sync.store.journal import AppliedState, load_applied
 from sync.store.persons import former_keys
-from sync.store.schema import operations, owners, persons, platform_records
+from sync.store.schema import operations, owners, platform_records
 
 
 def _records(conn: Connection, index_of: dict[int, int], n: int) -> list[tuple[PersonRecord, ...]]:
@@ -43,24 +45,14 @@ def _records(conn: Connection, index_of: dict[int, int], n: int) -> list[tuple[P
     return [tuple(sorted(recs, key=lambda p: (p.ref.record_type, p.ref.record_id))) for recs in out]
 
 
-def _person_columns(conn: Connection, ids: list[int]) -> dict[str, Any]:
-    rows = {
-        row.id: row
-        for row in conn.execute(
-            select(
-                persons.c.id,
-                persons.c.email,
-                persons.c.email_opt_out,
-                persons.c.hard_bounce,
-                persons.c.do_not_call,
-            )
-        )
-    }
+def _person_columns(people: pa.Table) -> dict[str, Any]:
+    """Emails and consent flags from the cycle's persons (:mod:`sync.store.people`)."""
     return {
-        "emails": [rows[i].email for i in ids],
-        "email_opt_out": np.array([bool(rows[i].email_opt_out) for i in ids], dtype=bool),
-        "hard_bounce": np.array([bool(rows[i].hard_bounce) for i in ids], dtype=bool),
-        "do_not_call": np.array([bool(rows[i].do_not_call) for i in ids], dtype=bool),
+        "emails": people.column("email").to_pylist(),
+        **{
+            name: np.asarray(people.column(name).to_numpy(zero_copy_only=False), dtype=bool)
+            for name in ("email_opt_out", "hard_bounce", "do_not_call")
+        },
     }
 
 
@@ -107,6 +99,11 @@ def _forgotten(conn: Connection, index_of: dict[int, int], emails: list[str | No
     return sorted(hit)
 
 
+def _keys(people: pa.Table) -> dict[int, str]:
+    ids, keys = people.column("id").to_pylist(), people.column("person_key").to_pylist()
+    return dict(zip(ids, keys, strict=True))
+
+
 @dataclass(frozen=True)
 class PlanFacts:
     """The store's part of the planner's input, in the order of the persons asked for."""
@@ -120,16 +117,18 @@ class PlanFacts:
     forgotten: list[int]  # indexes of erased persons a later read brought back
 
 
-def read_plan_facts(conn: Connection, ids: list[int], as_of: datetime, zone: str) -> PlanFacts:
-    """What the planner needs from the store for persons ``ids`` as of ``as_of``."""
+def read_plan_facts(conn: Connection, people: pa.Table, as_of: datetime, zone: str) -> PlanFacts:
+    """What the planner needs from the store for the cycle's persons ``people`` (their
+    columns, :mod:`sync.store.people`, read once by identity) as of ``as_of``."""
+    ids = people.column("id").to_pylist()
     index_of = {pid: i for i, pid in enumerate(ids)}
-    columns = _person_columns(conn, ids)
+    columns = _person_columns(people)
     return PlanFacts(
         records=_records(conn, index_of, len(ids)),
         columns=columns,
         owners_active=_owners_active(conn),
         applied=load_applied(conn),
-        former_keys=dict(former_keys(conn)),
+        former_keys=former_keys(conn, _keys(people)),
         tasks_today=tasks_today(conn, as_of, zone),
         forgotten=_forgotten(conn, index_of, columns["emails"]),
     )

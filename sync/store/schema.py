@@ -152,8 +152,12 @@ activities = Table(
     Column("detail", String(500)),
     Column("is_mirror", Boolean, nullable=False, default=False),
     Column("deleted", Boolean, nullable=False, default=False),
+    # the person of its record, kept by identity (sync.store.identity_writes); NULL until
+    # identity has linked a newly read row, and for rows known only by an email address
+    Column("person_id", Integer),
     UniqueConstraint("platform", "activity_id"),
     Index(None, "record_type", "record_id"),
+    Index(None, "person_id"),
 )
 
 deals = Table(

@@ -1,11 +1,13 @@
 """The store as the engine's columnar input: persons, one de-duplicated timeline, deals.
 
-Read as Arrow columns (``columns.read_arrow``), joined to persons in SQL,
-turned into numpy arrays without a Python loop per row:
+Read as Arrow columns (``columns.read_arrow``), turned into numpy arrays without a
+Python loop per row:
 
-* activities reach their person through their platform record (merged-away ids
-  have placeholder records pointing at the survivor's person) or, for HubSpot
-  marketing email events known only by address, through the person's email;
+* activities carry their person's id (``activities.person_id``, kept by identity as its
+  record's person: merged-away ids have placeholder records pointing at the survivor's
+  person), so they are read with no join; a row read since the last resolution reaches
+  its person through its platform record, and HubSpot marketing email events known only
+  by address through the persons' emails (joined in Arrow to the cycle's persons);
 * the integration's Salesforce copies of HubSpot email events (any closed
   Salesforce email task, whatever its subject) are dropped where their HubSpot
   twin is present within the window (:func:`sync.identity.timeline.drop_mirrored`); an
@@ -28,8 +30,15 @@ from config.rules import Rules
 from connectors.base import DealStatus, Platform, RecordType
 from sync.engine import EngineInput
 from sync.engine.codes import DealCode
-from sync.identity.timeline import PLATFORM_CODES, drop_mirrored, mirror_flags, mirror_twins
+from sync.identity.timeline import (
+    OTHER_PLATFORM,
+    PLATFORM_CODES,
+    drop_mirrored,
+    mirror_flags,
+    mirror_twins,
+)
 from sync.store.columns import read_arrow
+from sync.store.people import read_people
 from sync.store.schema import activities, deal_records, deals, persons, platform_records
 
 _DEAL_CODES = {s.value: int(DealCode[s.name]) for s in DealStatus}
@@ -45,35 +54,73 @@ class Snapshot:
     person_keys: list[str]
     activities_read: int
     mirrors_dropped: int
+    people: pa.Table  # the cycle's persons as columns (sync.store.people), in person_ids order
 
     def index_of(self, person_id: int) -> int | None:
         i = int(np.searchsorted(self.person_ids, person_id))
         return i if i < len(self.person_ids) and self.person_ids[i] == person_id else None
 
 
-def _ms(column: pa.ChunkedArray) -> npt.NDArray[np.int64]:
-    """Instants (Arrow timestamps, or SQLite's text) as epoch ms; null -> -1."""
-    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-        column = pc.cast(column, pa.timestamp("us"))
-    as_int = pc.cast(pc.cast(column, pa.timestamp("us")), pa.int64())
-    return np.asarray(pc.fill_null(pc.divide(as_int, 1000), -1).to_numpy(), dtype=np.int64)
-
-
-def _persons(engine: Engine) -> pa.Table:
-    query = select(
-        persons.c.id, persons.c.person_key, persons.c.created_at, persons.c.hubspot_score
-    ).order_by(persons.c.id)
-    return read_arrow(engine, query)
-
-
-def _activity_query(*extra: Any) -> Any:
-    a, r, p = activities, platform_records, persons
+def _by_record(*extra: Any) -> Any:
+    a, r = activities, platform_records
     cols = (a.c.platform, a.c.kind, a.c.occurred_ms, a.c.detail, a.c.is_mirror, *extra)
-    by_record = (
+    return (
         select(r.c.person_id, *cols)
         .join(r, and_(r.c.record_type == a.c.record_type, r.c.record_id == a.c.record_id))
         .where(a.c.deleted.is_(False), r.c.person_id.is_not(None))
     )
+
+
+def _by_email() -> Any:
+    """HubSpot marketing email events known only by address: the address as ``person_id``'s
+    stand-in, joined to the cycle's persons in :func:`_activities`."""
+    a = activities
+    return select(
+        a.c.record_id.label("email"), a.c.platform, a.c.kind, a.c.occurred_ms, a.c.detail,
+        a.c.is_mirror,
+    ).where(a.c.deleted.is_(False), a.c.record_type == RecordType.EMAIL_ADDRESS.value)  # fmt: skip
+
+
+def _linked() -> Any:
+    """Activities whose person identity has set on the row: integer columns, no join."""
+    a = activities
+    return select(
+        a.c.person_id, a.c.platform, a.c.kind, a.c.occurred_ms, a.c.detail, a.c.is_mirror
+    ).where(a.c.deleted.is_(False), a.c.person_id.is_not(None))
+
+
+def _activities(engine: Engine, people: pa.Table) -> pa.Table:
+    """Every live activity with its person's store id (see the module docstring): the
+    person identity keeps on the row, else (a row read since the last resolution) its
+    record's, else (an address) the persons' with that email."""
+    linked = read_arrow(engine, _linked())
+    unlinked = read_arrow(engine, _by_record().where(activities.c.person_id.is_(None)))
+    by_record = pa.concat_tables([linked, unlinked.cast(linked.schema)])
+    by_email = read_arrow(engine, _by_email())
+    if not by_email.num_rows:
+        return by_record
+    emails = people.select(["id", "email"]).rename_columns(["person_id", "email"])
+    live = emails.filter(pc.is_valid(emails.column("email")))
+    joined = by_email.join(live, "email", join_type="inner")
+    return pa.concat_tables(
+        [by_record, joined.select(by_record.column_names).cast(by_record.schema)]
+    )
+
+
+def _of_persons(acts: pa.Table, person_ids: npt.NDArray[np.int64]) -> pa.Table:
+    """The rows whose person is one of ``person_ids`` (a person id kept on an activity row
+    outlives a person deleted since the last resolution)."""
+    pid = acts.column("person_id").to_numpy().astype(np.int64)
+    at = np.minimum(np.searchsorted(person_ids, pid), max(len(person_ids) - 1, 0))
+    known = person_ids[at] == pid if len(person_ids) else np.zeros(len(pid), bool)
+    return acts if bool(known.all()) else acts.filter(pa.array(known))
+
+
+def _activity_query(*extra: Any) -> Any:
+    """The same rows as :func:`_activities`, in SQL (one person's, or one period's)."""
+    a, p = activities, persons
+    cols = (a.c.platform, a.c.kind, a.c.occurred_ms, a.c.detail, a.c.is_mirror, *extra)
+    by_record = _by_record(*extra)
     by_email = (
         select(p.c.id.label("person_id"), *cols)
         .join(p, p.c.email == a.c.record_id)
@@ -110,16 +157,17 @@ def _dictionary(column: pa.ChunkedArray, details: dict[str, int]) -> npt.NDArray
     return np.where(idx >= 0, remap[np.maximum(idx, 0)], -1).astype(np.int32)
 
 
-def load_snapshot(engine: Engine, rules: Rules) -> Snapshot:
-    """Reads the whole store into the engine's input (see the module docstring)."""
-    people = _persons(engine)
+def load_snapshot(engine: Engine, rules: Rules, people: pa.Table | None = None) -> Snapshot:
+    """Reads the whole store into the engine's input (see the module docstring); ``people``:
+    the cycle's persons as identity left them (:mod:`sync.store.people`), else read here."""
+    people = read_people(engine) if people is None else people
     person_ids = people.column("id").to_numpy().astype(np.int64)
     details: dict[str, int] = {}
 
-    acts = read_arrow(engine, select(_activity_query().subquery()))
+    acts = _activities(engine, people)
+    acts = _of_persons(acts, person_ids)
     a_person = np.searchsorted(person_ids, acts.column("person_id").to_numpy().astype(np.int64))
-    on_hubspot = pc.equal(acts.column("platform"), Platform.HUBSPOT.value).to_numpy()
-    platform = np.where(on_hubspot, HUBSPOT, SALESFORCE)
+    platform = _platform_codes(acts.column("platform"))
     kind = acts.column("kind").to_numpy().astype(np.int64)
     at_ms = acts.column("occurred_ms").to_numpy().astype(np.int64)
     flags = _mirror_flags(acts, rules) & (platform == SALESFORCE)
@@ -130,7 +178,7 @@ def load_snapshot(engine: Engine, rules: Rules) -> Snapshot:
     dl = read_arrow(engine, select(_deal_query().subquery()))
     loss = _dictionary(dl.column("loss_reason"), details)
     inp = EngineInput(
-        person_created_ms=_ms(people.column("created_at")),
+        person_created_ms=people.column("created_ms").to_numpy().astype(np.int64),
         hubspot_score=pc.fill_null(pc.cast(people.column("hubspot_score"), pa.float64()), np.nan)
         .to_numpy()
         .astype(np.float64),
@@ -152,6 +200,7 @@ def load_snapshot(engine: Engine, rules: Rules) -> Snapshot:
         person_keys=people.column("person_key").to_pylist(),
         activities_read=len(keep),
         mirrors_dropped=int((~keep).sum()),
+        people=people,
     )
 
 
@@ -212,9 +261,7 @@ def count_mirrors(engine: Engine, rules: Rules, start_ms: int, end_ms: int) -> i
 
 def _twins(acts: pa.Table, rules: Rules) -> npt.NDArray[np.int64]:
     """For each activity row, the row index of the HubSpot twin it copies (-1: none)."""
-    platform = np.where(
-        pc.equal(acts.column("platform"), Platform.HUBSPOT.value), HUBSPOT, SALESFORCE
-    )
+    platform = _platform_codes(acts.column("platform"))
     return mirror_twins(
         acts.column("person_id").to_numpy().astype(np.int64),
         platform,
@@ -223,6 +270,15 @@ def _twins(acts: pa.Table, rules: Rules) -> npt.NDArray[np.int64]:
         _mirror_flags(acts, rules) & (platform == SALESFORCE),
         rules.sources.salesforce.mirror_window_minutes * 60_000,
     )
+
+
+def _platform_codes(column: pa.ChunkedArray) -> npt.NDArray[np.int64]:
+    """Each row's :data:`PLATFORM_CODES` code; a plug-in platform's rows are
+    :data:`OTHER_PLATFORM` (never paired as a mirror copy or its twin)."""
+    on_hubspot = pc.equal(column, Platform.HUBSPOT.value).to_numpy(zero_copy_only=False)
+    on_salesforce = pc.equal(column, Platform.SALESFORCE.value).to_numpy(zero_copy_only=False)
+    codes = np.select([on_hubspot, on_salesforce], [HUBSPOT, SALESFORCE], OTHER_PLATFORM)
+    return np.asarray(codes, dtype=np.int64)
 
 
 def _fill(column: pa.ChunkedArray) -> npt.NDArray[np.int64]:

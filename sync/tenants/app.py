@@ -19,7 +19,7 @@ from config.settings import Settings
 
 TASK_NAME = "reengage.tenant_cycle"
 # RabbitMQ's consumer timeout (30 minutes by default) ends a channel whose task runs longer.
-# A task stops itself cleanly after REENGAGE_TENANT_TASK_SECONDS (20 minutes by default,
+# A task stops itself cleanly after the tenants file's task_seconds (20 minutes by default,
 # sync.tenants.tasks); this limit is the backstop for a task that could not.
 SOFT_TIME_LIMIT = 28 * 60
 
@@ -28,8 +28,8 @@ class BrokerMissing(ValueError):
     """No ``REENGAGE_BROKER_URL``: workers and the scheduler have nothing to talk through."""
 
 
-def make_app(settings: Settings) -> Celery:
-    """The Celery app for ``settings``' broker and queue.
+def make_app(settings: Settings, queue: str) -> Celery:
+    """The Celery app for ``settings``' broker and the tenants file's ``queue``.
 
     Raises:
         BrokerMissing: ``REENGAGE_BROKER_URL`` is not set.
@@ -40,7 +40,6 @@ def make_app(settings: Settings) -> Celery:
             "(RabbitMQ) or redis://host:6379/0"
         )
     app = Celery("reengage", broker=settings.broker_url, set_as_current=False)
-    queue = settings.broker_queue
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,

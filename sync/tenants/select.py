@@ -59,3 +59,20 @@ def require_tenant(settings: Settings, tenant: Tenant | None) -> None:
         known = ", ".join(t.id for t in load_tenants(settings.tenants_file).tenants)
         raise _problem(settings, f"a tenants file is set: name one with `reengage --tenant ID "
                        f"<command>` (tenants: {known})")  # fmt: skip
+
+
+def tenant_secrets(settings: Settings) -> list[str]:
+    """Every tenant's secret values that can be read now (for the log filter that masks them:
+    a worker runs any tenant, a command may name one); none without a tenants file."""
+    from config.shown import secret_values
+
+    if settings.tenants_file is None:
+        return []
+    tenants = load_tenants(settings.tenants_file)
+    found: list[str] = []
+    for tenant in tenants.tenants:
+        try:
+            found += secret_values(tenant_settings(settings, tenants, tenant))
+        except TenantsError:  # an unreadable secret is never logged: nothing to mask
+            continue
+    return found

@@ -84,7 +84,7 @@ def _cycle(state: WorkerState, tenant_id: str, stop: threading.Event) -> dict[st
         return _outcome(tenant_id, "skipped", started)
     # a task ends cleanly well within the broker's consumer timeout: the pull after the page
     # in flight, the apply after its batch; the tenant's next turn resumes from there
-    budget = threading.Timer(state.settings.tenant_task_seconds, stop.set)
+    budget = threading.Timer(tenants.task_seconds, stop.set)
     budget.daemon = True
     budget.start()
     try:

@@ -8,7 +8,9 @@
 * ``sync`` names no platform error code (the upper-case codes the platform connectors
   spell) and no Salesforce key prefix: connectors translate them;
 * no module over 400 lines, no function over 60, but the data tables listed in
-  ``allowlist.toml``.
+  ``allowlist.toml``;
+* no ``Any`` in the connector contract (``connectors/base.py``, ``records.py``,
+  ``registry.py``): what a plug-in implements is typed all the way down.
 """
 
 from __future__ import annotations
@@ -124,3 +126,19 @@ def test_the_allow_list_lists_only_what_is_over() -> None:
             if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name
         ]
         assert lengths and max(lengths) > MAX_FUNCTION_LINES, entry
+
+
+CONTRACT_MODULES = ("connectors/base.py", "connectors/records.py", "connectors/registry.py")
+
+
+@pytest.mark.parametrize("path", CONTRACT_MODULES)
+def test_the_connector_contract_has_no_any(path: str) -> None:
+    tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+    found = [
+        node.lineno
+        for node in ast.walk(tree)
+        if (isinstance(node, ast.Name) and node.id == "Any")
+        or (isinstance(node, ast.Attribute) and node.attr == "Any")
+        or (isinstance(node, ast.alias) and node.name == "Any")
+    ]
+    assert found == [], f"{path} uses Any on lines {found}"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sync.plan.model import Plan
-from sync.run import RunResult, run_cycle
+from sync.run import CycleOptions, RunResult, run_cycle
 from tests.e2e.expected import Truth, truths
 from tests.e2e.readback import Readback, read_back
 from tests.e2e.world import World, hubspot_lookups, hubspot_writes, reset_counts, salesforce_writes
@@ -55,9 +55,11 @@ def sync_once(world: World, as_of: datetime, *, apply: bool = True) -> SyncRun:
     reset_counts(world.box)
     started = time.monotonic()
     result = run_cycle(
-        world.engine, world.connectors, world.rules, kind="sync", as_of=as_of, plan=True,
-        apply=apply,
-    )  # fmt: skip
+        world.engine,
+        world.connectors,
+        world.rules,
+        CycleOptions(kind="sync", as_of=as_of, plan=True, apply=apply),
+    )
     seconds = time.monotonic() - started
     assert result.status == "ok", result.message
     c = result.classification

@@ -29,7 +29,7 @@ from connectors.base import Platform
 from sandbox.requestlog import LoggedRequest, request_log
 from sync.engine import classify
 from sync.plan import OpKind
-from sync.run import run_cycle
+from sync.run import CycleOptions, run_cycle
 from sync.store.snapshot import load_snapshot
 from tests.e2e.world import READS_BY_POST, World, open_world
 
@@ -110,7 +110,10 @@ def sync_day(world: World, at: datetime) -> Day:
     for log in logs.values():
         log.clear()
     result = run_cycle(
-        world.engine, world.connectors, world.rules, kind="sync", as_of=at, plan=True, apply=True
+        world.engine,
+        world.connectors,
+        world.rules,
+        CycleOptions(kind="sync", as_of=at, plan=True, apply=True),
     )
     assert result.status == "ok", result.message
     assert result.plan is not None

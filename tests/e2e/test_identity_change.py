@@ -36,7 +36,7 @@ from sandbox.sandbox import Sandbox
 from sync.alerts import make_alert_sender
 from sync.alerts.sender import WebhookAlertSender
 from sync.plan import OpKind
-from sync.run import run_cycle
+from sync.run import CycleOptions, run_cycle
 from sync.store import migrate
 from sync.store.migrate import open_store
 from sync.store.schema import created_tasks, persons, platform_records
@@ -85,9 +85,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 def _sync(world: World, sender: WebhookAlertSender, as_of: datetime) -> Any:
     result = run_cycle(
-        world.engine, world.connectors, world.rules, kind="sync", as_of=as_of, plan=True,
-        apply=True, alerts=sender,
-    )  # fmt: skip
+        world.engine,
+        world.connectors,
+        world.rules,
+        CycleOptions(kind="sync", as_of=as_of, plan=True, apply=True, alerts=sender),
+    )
     assert result.status == "ok", result.message
     return result
 

@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 
 from config.rules import load_rules
 from sync.plan import OpKind
-from sync.run import apply_all, run_cycle
+from sync.run import CycleOptions, apply_all, run_cycle
 from sync.store.journal import pending
 from sync.store.schema import operations
 from tests.e2e.killer import Children, ChildRun, child_environment
@@ -68,7 +68,10 @@ def pair(
     b = None
     try:
         result = run_cycle(
-            a.engine, a.connectors, rules, kind="sync", as_of=a.as_of, plan=True, apply=False
+            a.engine,
+            a.connectors,
+            rules,
+            CycleOptions(kind="sync", as_of=a.as_of, plan=True, apply=False),
         )
         assert result.plan_id is not None and result.plan
         b = open_world(tmp_path_factory.mktemp("killed"), persons, rules, ten_second_limit=100_000)

@@ -26,7 +26,7 @@ from config.rules import load_rules
 from connectors.base import Platform
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.retry import RetryPolicy
-from sync.run import RunResult, run_cycle
+from sync.run import CycleOptions, RunResult, run_cycle
 from tests.e2e.readback import PlatformState, Readback, TaskSeen, read_back
 from tests.e2e.world import World, open_world
 
@@ -72,9 +72,11 @@ def _every_task_answer_lost(world: World) -> Iterator[None]:
 
 def _sync(world: World, connectors: dict[Platform, Any]) -> RunResult:
     return run_cycle(
-        world.engine, connectors, world.rules, kind="sync", as_of=world.as_of, plan=True,
-        apply=True,
-    )  # fmt: skip
+        world.engine,
+        connectors,
+        world.rules,
+        CycleOptions(kind="sync", as_of=world.as_of, plan=True, apply=True),
+    )
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,7 @@ from config.rules import load_rules
 from connectors.base import Platform
 from sandbox.requestlog import LoggedRequest, request_log
 from sync.pull import PullStats
-from sync.run import RunResult, build_connectors, close_all, run_cycle
+from sync.run import CycleOptions, RunResult, build_connectors, close_all, run_cycle
 from sync.store.schema import applied_fields, platform_records
 from tests.e2e.world import World, hubspot_writes, open_world, reset_counts, salesforce_writes
 
@@ -109,9 +109,11 @@ def run_sync(world: World) -> Cycle:
     for log in logs.values():
         log.clear()
     result = run_cycle(
-        world.engine, world.connectors, world.rules, kind="sync", as_of=world.as_of, plan=True,
-        apply=True,
-    )  # fmt: skip
+        world.engine,
+        world.connectors,
+        world.rules,
+        CycleOptions(kind="sync", as_of=world.as_of, plan=True, apply=True),
+    )
     assert result.status == "ok", result.message
     writes = sum(hubspot_writes(world.box).values()) + sum(salesforce_writes(world.box).values())
     requests = {p: log.entries() for p, log in logs.items()}

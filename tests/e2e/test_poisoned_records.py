@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import select
 
 from config.rules import load_rules
-from sync.run import run_cycle
+from sync.run import CycleOptions, run_cycle
 from sync.store.runlog import failures
 from sync.store.schema import person_states, persons, platform_records
 from tests.e2e.readback import PlatformState, read_back
@@ -82,9 +82,11 @@ def _poison(world: World) -> dict[str, tuple[str, str | None]]:
 
 def _sync(world: World) -> None:
     result = run_cycle(
-        world.engine, world.connectors, world.rules, kind="sync", as_of=world.as_of, plan=True,
-        apply=True,
-    )  # fmt: skip
+        world.engine,
+        world.connectors,
+        world.rules,
+        CycleOptions(kind="sync", as_of=world.as_of, plan=True, apply=True),
+    )
     assert result.status == "ok", result.message
 
 

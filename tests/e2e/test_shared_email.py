@@ -26,7 +26,7 @@ from sqlalchemy import Engine, select
 
 from connectors.base import FieldUpdate, Platform, RecordRef, RecordType, WriteStatus
 from sync.plan import Plan
-from sync.run import run_cycle
+from sync.run import CycleOptions, run_cycle
 from sync.store.schema import created_tasks, persons, platform_records
 from tests.e2e.leads import new_lead
 from tests.e2e.readback import read_back
@@ -45,9 +45,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 def _sync(world: World) -> Plan:
     result = run_cycle(
-        world.engine, world.connectors, world.rules, kind="sync", as_of=world.as_of, plan=True,
-        apply=True,
-    )  # fmt: skip
+        world.engine,
+        world.connectors,
+        world.rules,
+        CycleOptions(kind="sync", as_of=world.as_of, plan=True, apply=True),
+    )
     assert result.status == "ok", result.message
     assert result.plan is not None
     return result.plan

@@ -39,7 +39,7 @@ from sqlalchemy.engine import make_url
 
 from config.rules import load_rules
 from sync.plan import OpKind
-from sync.run import apply_all, run_cycle
+from sync.run import CycleOptions, apply_all, run_cycle
 from sync.store.migrate import open_store, safe_url
 from sync.store.runlog import RunEntry, recent_runs
 from sync.store.schema import operations
@@ -84,7 +84,10 @@ def _dry_run(world: World) -> str:
     the plan's id."""
     w = world
     done = run_cycle(
-        w.engine, w.connectors, w.rules, kind="sync", as_of=w.as_of, plan=True, apply=False
+        w.engine,
+        w.connectors,
+        w.rules,
+        CycleOptions(kind="sync", as_of=w.as_of, plan=True, apply=False),
     )
     assert done.plan_id is not None and done.plan
     return done.plan_id

@@ -22,13 +22,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine
 
 from config.rules import Rules, load_rules
 from config.settings import Settings
-from connectors.base import Platform
+from connectors.base import Connector, Platform
 from sandbox.sandbox import Sandbox, SandboxOptions
 from sandbox.seed import SandboxDataset
 from sync.cli.demo import DEMO_BUDGET_SHARE, DEMO_TEN_SECOND_LIMIT, DEMO_TIER, demo_settings
@@ -77,7 +76,7 @@ class World:
     rules: Rules
     settings: Settings
     engine: Engine
-    connectors: dict[Platform, Any]
+    connectors: dict[Platform, Connector]
     folder: Path
 
     @property

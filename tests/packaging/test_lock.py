@@ -18,7 +18,8 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-OURS = {"sync", "config", "connectors", "sandbox", "tests", "benchmarks"}
+# this repository's own packages, and the test suite's connector plug-in (tests/plugins/tinycrm)
+OURS = {"sync", "config", "connectors", "sandbox", "tests", "benchmarks", "reengage_tinycrm"}
 SERVER_STACK = {"starlette", "uvicorn", "trustme", "faker"}
 
 

@@ -7,8 +7,8 @@ from importlib.metadata import EntryPoint
 import pytest
 from typer.testing import CliRunner
 
-import connectors.registry
-from connectors.registry import SANDBOX_ENTRY_POINT_GROUP, load_sandbox
+import connectors.sandboxes
+from connectors.sandboxes import SANDBOX_ENTRY_POINT_GROUP, load_sandbox
 from sync.cli import app
 
 
@@ -18,7 +18,7 @@ def no_server_stack(monkeypatch: pytest.MonkeyPatch) -> None:
     missing = EntryPoint(
         "builtin", "reengage_no_such_module.sandbox:open", SANDBOX_ENTRY_POINT_GROUP
     )
-    monkeypatch.setattr(connectors.registry, "entry_points", lambda group: [missing])
+    monkeypatch.setattr(connectors.sandboxes, "entry_points", lambda group: [missing])
 
 
 @pytest.mark.usefixtures("no_server_stack")

@@ -26,7 +26,7 @@ from connectors.hubspot.connector import HubSpotConnector
 from connectors.retry import RetryPolicy
 from sandbox.dataset import DEFAULT_NOW
 from sandbox.hubspot import HubSpotEmulator
-from sync.run import exit_code, run_cycle
+from sync.run import CycleOptions, exit_code, run_cycle
 from sync.store.migrate import open_store
 from sync.store.schema import activities, cursors, deals, platform_records, runs
 from tests.connectors.hubspot.support import dataset, start_emulator
@@ -98,9 +98,11 @@ READ = (platform_records, activities, deals)
 
 def _cycle(engine: Engine, connector: Any, rules: Rules) -> Any:
     return run_cycle(
-        engine, {Platform.HUBSPOT: connector}, rules, kind="sync", as_of=DEFAULT_NOW,
-        plan=False, apply=False,
-    )  # fmt: skip
+        engine,
+        {Platform.HUBSPOT: connector},
+        rules,
+        CycleOptions(kind="sync", as_of=DEFAULT_NOW, plan=False, apply=False),
+    )
 
 
 @pytest.mark.parametrize(

@@ -112,9 +112,10 @@ def fleet_env(
 ) -> Fleet:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("REENGAGE_")}
     queue = f"reengage-test-{uuid.uuid4().hex[:12]}"
+    tenants_file.write_text(f'queue = "{queue}"\n' + tenants_file.read_text(encoding="utf-8"))
     env = {**clean, **secrets, "REENGAGE_DATA_DIR": str(folder / "data"),
            "REENGAGE_DATABASE_URL": database_url, "REENGAGE_TENANTS_FILE": str(tenants_file),
-           "REENGAGE_BROKER_URL": BROKER, "REENGAGE_BROKER_QUEUE": queue,
+           "REENGAGE_BROKER_URL": BROKER,
            "REENGAGE_LOG_FORMAT": "json"}  # fmt: skip
     return Fleet(env, folder, queue, [])
 

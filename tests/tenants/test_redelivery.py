@@ -43,8 +43,7 @@ def _skipped(folder: Path) -> int:
 
 
 def _send(fleet: Fleet, tenant: str, times: int = 1) -> None:
-    settings = Settings(broker_url=BROKER, broker_queue=fleet.queue)
-    app = make_app(settings)
+    app = make_app(Settings(broker_url=BROKER), fleet.queue)
     for _ in range(times):
         app.send_task(TASK_NAME, args=[tenant])
     app.close()
@@ -131,14 +130,15 @@ def test_a_long_cycle_stops_cleanly_at_its_budget_and_the_next_turns_finish_it(
     postgres_url: str, tmp_path: Path
 ) -> None:
     """A task ends well within the broker's consumer timeout: a cycle longer than the task's
-    budget (``REENGAGE_TENANT_TASK_SECONDS``) stops after the page or batch in flight, and
+    budget (the tenants file's ``task_seconds``) stops after the page or batch in flight, and
     the tenant's next turns resume from there until it converges."""
     now = datetime.now(UTC).replace(microsecond=0)
     box, ref = world(43, PERSONS, now), world(43, PERSONS, now)
     fleet: Fleet | None = None
     try:
         fleet = _fleet(tmp_path, postgres_url, box)
-        fleet.env["REENGAGE_TENANT_TASK_SECONDS"] = "6"
+        tenants_file = Path(fleet.env["REENGAGE_TENANTS_FILE"])
+        tenants_file.write_text("task_seconds = 6\n" + tenants_file.read_text(encoding="utf-8"))
         for faults in (box.hubspot.faults, box.salesforce.faults):
             faults.latency = 0.1  # a first cycle far longer than 6 s
         fleet.start("worker", "--concurrency", "1")

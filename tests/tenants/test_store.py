@@ -189,3 +189,15 @@ def test_config_check_names_each_problem_of_the_tenants_file_by_key_path(tmp_pat
     assert done.returncode == 2
     assert "tenants.x.speed: unknown key" in done.stderr
     assert "pat-secret-in-file" not in done.stderr + done.stdout
+
+
+def test_every_tenants_secrets_reach_the_log_filter(
+    tenants_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sync.tenants.select import tenant_secrets
+
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    base = Settings(database_url="postgresql+psycopg://x@127.0.0.1/test", tenants_file=tenants_file)
+    assert {"north-token", "south-token"} <= set(tenant_secrets(base))
+    assert tenant_secrets(Settings()) == []

@@ -6,34 +6,11 @@ from typing import Any
 
 import pytest
 
-from connectors.hubspot.backfill import after_page, backfill_start
 from connectors.hubspot.email_events import _stored, _window
 from connectors.hubspot.search import Position, instant_query, time_query
 from connectors.hubspot.streams import ACTIVITY_STREAMS, contact_stream
 
 NOW = 1_764_000_000_000
-
-
-@pytest.mark.parametrize(
-    ("stored", "expected"),
-    [
-        (None, {"mode": "backfill", "after": None, "started": NOW}),
-        ({}, {"mode": "backfill", "after": None, "started": NOW}),
-        (
-            {"mode": "backfill", "after": "401", "started": 5},
-            {"mode": "backfill", "after": "401", "started": 5},
-        ),
-    ],
-    ids=["none", "empty", "resume"],
-)
-def test_backfill_start(stored: dict[str, Any] | None, expected: dict[str, Any]) -> None:
-    assert backfill_start(stored, NOW) == expected
-
-
-def test_after_page_moves_on_then_switches_to_increments() -> None:
-    state = {"mode": "backfill", "after": None, "started": 5}
-    assert after_page(state, "101") == {"mode": "backfill", "after": "101", "started": 5}
-    assert after_page(state, None) == {"mode": "increment", "since": 5}
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
-"""Backfill of a generated dataset against the emulator: everything read, faults survived,
-the daily cap stops cleanly and the run resumes from its cursors."""
+"""Backfill of a generated dataset against the emulator: everything read, faults survived.
+(A clean stop at the daily cap and the resumption from the cursors: the contract suite,
+``tests/connectors/contract/test_resume.py``.)"""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from config.rules import Rules
 from connectors.base import Activity, Cursor, PlatformRecord
-from connectors.errors import AuthError, BudgetExhausted
+from connectors.errors import AuthError
 from sandbox.dataset import DEFAULT_NOW
 from sandbox.hubspot import HubSpotEmulator
 from sandbox.seed import SandboxDataset
@@ -128,26 +129,6 @@ def test_faults_do_not_change_the_result(
     assert {r.ref for r in faulty.all() if isinstance(r, PlatformRecord)} == {
         r.ref for r in clean.all() if isinstance(r, PlatformRecord)
     }
-
-
-def test_daily_cap_stops_cleanly_and_resumes_from_the_cursors(
-    emulator: HubSpotEmulator, rules: Rules, clean: Drained
-) -> None:
-    limiter = emulator.limiter
-    saved_limit = limiter.daily_limit
-    limiter.daily_limit = limiter.daily_used + 4
-    first = Drained()
-    try:
-        with pytest.raises(BudgetExhausted):
-            drain(connect(emulator, rules, clock=world_clock).read_records({}), first)
-    finally:
-        limiter.daily_limit = saved_limit
-    assert first.cursors["contacts"].value["mode"] == "backfill"
-    resumed = drain(connect(emulator, rules, clock=world_clock).read_records(first.cursors))
-    assert first.items["contacts"] and resumed.items["contacts"]
-    both = [r.ref for d in (first, resumed) for r in d.items["contacts"]]
-    assert len(both) == len(set(both))  # resumed after the last page read, not from the start
-    assert set(both) == {r.ref for r in clean.items["contacts"]}
 
 
 def test_bad_token_is_an_auth_error_without_the_token(

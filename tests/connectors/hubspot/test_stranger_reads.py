@@ -2,9 +2,10 @@
 
 Other ids (9 to 12 digits, each type its own range and step), other owner and user
 ids, pages shorter than asked while ``paging.next`` leads on (object lists, events,
-search), ``properties`` keys and unordered lists in another order: the backfill, the
-resumption after the daily cap and the owners must not notice. The tests are
-:mod:`.test_reads`' own, run here on this module's portal.
+search), ``properties`` keys and unordered lists in another order: the backfill and the
+owners must not notice. The tests are :mod:`.test_reads`' own, run here on this module's
+portal; the resumption after the daily cap runs on a stranger portal in the contract suite
+(``tests/connectors/contract/subjects/hubspot_stranger.py``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from .test_reads import (  # noqa: F401 (the tests run here, on the stranger por
     test_backfill_reads_every_contact_deal_and_engagement,
     test_backfill_reads_every_engagement_object,
     test_bot_filtered_events_and_meetings_not_held_are_not_activity,
-    test_daily_cap_stops_cleanly_and_resumes_from_the_cursors,
     test_faults_do_not_change_the_result,
     test_owners_active_and_inactive,
 )

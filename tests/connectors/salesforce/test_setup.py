@@ -2,32 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from sandbox.salesforce import SalesforceEmulator
 
 from .conftest import MakeConnector
-
-
-def test_missing_fields_and_campaigns_are_created_then_reported_ok(
-    org: SalesforceEmulator, make_connector: MakeConnector
-) -> None:
-    connector = make_connector()
-    before = connector.check_setup(None)
-    assert Counter((i.kind, i.status) for i in before) == {
-        ("field", "missing"): 21,
-        ("campaign", "missing"): 9,
-        ("owner", "ok"): 1,
-    }
-    applied = connector.apply_setup(before)
-    assert Counter((i.kind, i.status) for i in applied) == {
-        ("field", "created"): 21,
-        ("campaign", "created"): 9,
-        ("owner", "ok"): 1,
-    }
-    assert {i.status for i in connector.check_setup(None)} == {"ok"}
-    fields = org.state.schema.get("Task")
-    assert fields is not None and fields.field("Reengage_Task_Key__c") is not None
 
 
 def test_without_permission_each_field_comes_with_exact_instructions(

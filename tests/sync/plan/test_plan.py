@@ -67,7 +67,7 @@ def test_operations_run_by_platform_then_fields_lists_tasks_alerts() -> None:
     keys = [o.sort_key() for o in plan.operations]
     assert keys == sorted(keys)
     order = [OpKind.UPDATE_FIELDS, OpKind.REMOVE_MEMBER, OpKind.ADD_MEMBER, OpKind.CREATE_TASK]
-    for platform in Platform:
+    for platform in Platform.members():
         kinds = [o.op for o in plan.operations if o.platform is platform]
         assert kinds == sorted(kinds, key=order.index)
     assert plan.operations[-1].op is OpKind.SEND_ALERT

@@ -162,6 +162,15 @@ class StoppingSource:
         self.spent = ApiUsage(7, 0, 0.95)
         raise StopRun("daily budget nearly spent", platform="salesforce")
 
+    def read_records(self, _cursors: Any) -> Any:  # the rest of the source contract:
+        return iter(())  # never reached (read_owners comes first)
+
+    def read_activities(self, _cursors: Any) -> Any:
+        return iter(())
+
+    def read_deals(self, _cursors: Any) -> Any:
+        return iter(())
+
     def usage(self) -> ApiUsage:
         return self.spent
 

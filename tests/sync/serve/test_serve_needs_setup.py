@@ -19,7 +19,7 @@ import sync.serve.service
 from config.rules import load_rules
 from config.settings import Settings
 from connectors.base import ApiUsage, Platform, SetupItem
-from sync.run import RunResult
+from sync.run import CycleOptions, RunResult
 from sync.serve.metrics import Metrics
 from sync.serve.service import sync_cycle
 from sync.store.migrate import open_store
@@ -45,6 +45,12 @@ class UnreadySalesforce:
         status = "ok" if self.fixed else "manual"
         return [SetupItem("field", "Lead.Reengage_Status__c", status)]
 
+    def apply_setup(self, items: Any) -> list[SetupItem]:
+        return list(items)
+
+    def update_fields(self, _updates: Any) -> list[Any]:
+        return []
+
     def usage(self) -> ApiUsage:
         return ApiUsage()
 
@@ -57,8 +63,9 @@ def test_serve_plans_only_until_setup_is_done_then_checks_no_more(
 ) -> None:
     asked: list[bool] = []
 
-    def run_cycle(*_args: Any, apply: bool, **_kw: Any) -> RunResult:
-        asked.append(apply)
+    def run_cycle(*args: Any) -> RunResult:
+        options: CycleOptions = args[-1]
+        asked.append(options.apply)
         return RunResult(run_id=0, status="ok")
 
     monkeypatch.setattr(sync.serve.service, "run_cycle", run_cycle)
