@@ -26,7 +26,14 @@ from config.settings import Settings
 from config.tenants import Tenant
 from connectors.base import Platform
 from sync.alerts import RecordLinks, make_alert_sender
-from sync.run import RunResult, build_connectors, close_all, ever_applied, run_cycle
+from sync.run import (
+    CycleOptions,
+    RunResult,
+    build_connectors,
+    close_all,
+    ever_applied,
+    run_cycle,
+)
 from sync.serve.metrics import Metrics
 from sync.serve.service import stop_progress
 from sync.setup_check import describe_gaps, setup_gaps
@@ -36,7 +43,7 @@ log = logging.getLogger("reengage.tenants")
 
 def _run(engine: Engine, built: dict[Platform, Any], rules: Rules, **options: Any) -> RunResult:
     """The one call of the orchestrator (kept here so that its signature changes in one line)."""
-    return run_cycle(engine, built, rules, **options)
+    return run_cycle(engine, built, rules, CycleOptions(**options))
 
 
 def _applies(engine: Engine, tenant: Tenant, built: dict[Platform, Any], rules: Rules) -> bool:
