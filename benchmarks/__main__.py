@@ -13,7 +13,7 @@ import sys
 
 from benchmarks.measure import emit
 
-NAMES = ("cycle", "increment", "backfill", "writes", "reaction", "naive")
+NAMES = ("cycle", "increment", "backfill", "writes", "reaction", "naive", "tenants")
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -23,13 +23,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--activities", type=int, help="activities (cycle, increment: 20 a person)")
     parser.add_argument("--store", help="store URL (cycle: kept after the run)")
     parser.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    parser.add_argument("--tenants", type=int, help="tenants: how many (default 12)")
     parser.add_argument("--clicks", type=int, default=20, help="reaction: clicks injected")
     parser.add_argument("--interval", type=float, default=30.0, help="reaction: serve interval, s")
     parser.add_argument(
         "--ten-second-limit", type=int, default=None, help="backfill: HubSpot's 10-second window"
     )
     args = parser.parse_args(argv)
-    for flag in ("persons", "activities", "clicks"):
+    for flag in ("persons", "activities", "clicks", "tenants"):
         value = getattr(args, flag)
         if value is not None and value <= 0:
             parser.error(f"--{flag} must be positive")

@@ -268,6 +268,8 @@ class Settings(BaseSettings):
     salesforce: SalesforceSettings = SalesforceSettings()
     alerts: AlertSettings = AlertSettings()
     serve: ServeSettings = ServeSettings()
+    tenants_file: Path | None = None  # many portal–org pairs: config/tenants.py
+    broker_url: str | None = None  # their Celery broker (sync/tenants/app.py)
     # each plug-in's own settings, REENGAGE_PLUGINS__<PLATFORM>__<KEY>: read by its connector
     # through :func:`plugin_settings` (config knows no plug-in's model)
     plugins: dict[str, dict[str, str]] = Field(default_factory=dict)

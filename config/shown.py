@@ -8,7 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, get_args
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlsplit
 
 from pydantic import BaseModel, SecretStr
 from sqlalchemy.engine import make_url
@@ -72,6 +72,8 @@ def effective_config(
         else:
             shown[name] = _mask(value)
     shown["database_url"] = make_url(settings.store_url).render_as_string(hide_password=True)
+    if settings.broker_url and (broker := urlsplit(settings.broker_url)).password:
+        shown["broker_url"] = settings.broker_url.replace(f":{broker.password}@", f":{MASK}@", 1)
     shown["salesforce"]["auth_mode"] = settings.salesforce.auth_mode or "(not configured)"
     shown["hubspot"]["auth_mode"] = (
         "private_app_token" if settings.hubspot.configured else ("(not configured)")
@@ -95,6 +97,8 @@ def secret_values(settings: Settings, plugin_models: PluginModels = _NO_MODELS) 
     url = make_url(settings.store_url)
     if url.password:
         found.append(str(url.password))
+    if settings.broker_url and (broker := urlsplit(settings.broker_url).password):
+        found.append(broker)
     # a secret also travels URL-encoded (a password in a URL, a token in a query string)
     encoded = {quote(v, safe="") for v in found} | {quote_plus(v) for v in found}
     return [*found, *sorted(encoded - set(found))]

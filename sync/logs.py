@@ -21,13 +21,15 @@ body stays in the store, for ``reengage errors``).
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import re
 import sys
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -115,6 +117,27 @@ class WarningDigest(logging.Filter):
 
 
 _DIGEST: list[WarningDigest | None] = [None]
+_TENANT: contextvars.ContextVar[str | None] = contextvars.ContextVar("tenant", default=None)
+
+
+@contextmanager
+def tenant_context(tenant: str) -> Iterator[None]:
+    """Every log record made inside carries ``tenant`` (a field of each JSON line)."""
+    token = _TENANT.set(tenant)
+    try:
+        yield
+    finally:
+        _TENANT.reset(token)
+
+
+class TenantField(logging.Filter):
+    """Adds the tenant the current task or command works on to each record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        tenant = _TENANT.get()
+        if tenant is not None and not hasattr(record, "tenant"):
+            record.tenant = tenant
+        return True
 
 
 def flush_warnings() -> None:
@@ -180,5 +203,6 @@ def setup_logging(
     _DIGEST[0] = digest
     if digest is not None:
         handler.addFilter(digest)
+    handler.addFilter(TenantField())
     handler.addFilter(RedactSecrets(secrets))
     root.addHandler(handler)

@@ -17,7 +17,12 @@ from sync.cli import run_commands
 # isort: split
 from sync.cli import look_commands
 
-__all__ = ["app", "fail", "load_config", "look_commands", "main", "run_commands"]
+# isort: split
+from sync.cli import tenants, worker
+
+__all__ = [
+    "app", "fail", "load_config", "look_commands", "main", "run_commands", "tenants", "worker",
+]  # fmt: skip
 
 
 def main() -> None:

@@ -30,6 +30,8 @@ from sync.cli.jsondoc import cause_of, emit, error_document, json_requested
 from sync.cli.sandbox import sandbox_app
 from sync.console import console_for
 from sync.logs import setup_logging
+from sync.tenants.select import require_tenant, tenant_secrets
+from sync.tenants.select import select as select_tenant
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -70,8 +72,16 @@ def main_callback(
             "--version", callback=_version_callback, is_eager=True, help="Show the version."
         ),
     ] = False,
+    tenant: Annotated[
+        str | None,
+        typer.Option("--tenant", help="The tenant (REENGAGE_TENANTS_FILE) the command works on."),
+    ] = None,
 ) -> None:
     """reengage: dormant-lead reactivation across HubSpot and Salesforce."""
+    _TENANT[0] = tenant
+
+
+_TENANT: list[str | None] = [None]  # `reengage --tenant ID`: read once by load_config
 
 
 def fail(
@@ -111,8 +121,12 @@ def load_config(*, platforms: bool = False) -> tuple[Settings, Rules]:
     )
     use_engine_cache(settings.data_dir)
     try:
+        settings, tenant = select_tenant(settings, _TENANT[0])
+        secrets = secret_values(settings, settings_models()) + tenant_secrets(settings)
+        setup_logging(settings.log_format, secrets=secrets, level=level)  # the tenants' too
         rules = load_rules(settings.rules_file)
         if platforms:
+            require_tenant(settings, tenant)
             require_platforms(settings)
             _require_connectors(settings)
     except (RulesError, SettingsError) as exc:
@@ -144,10 +158,11 @@ def use_engine_cache(data_dir: Path) -> None:
 def open_configured_store(settings: Settings) -> Engine:
     """Opens the configured store (creating a new one at the current schema), or exits 2 with
     the reason: a store behind the code waits for `reengage db upgrade`."""
-    from sync.store.migrate import StoreError, open_store
+    from sync.store.migrate import StoreError
+    from sync.tenants.store import open_settings_store
 
     try:
-        return open_store(settings.store_url)
+        return open_settings_store(settings)
     except StoreError as exc:
         raise fail(str(exc), kind="store") from None
 

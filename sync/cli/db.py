@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from config.settings import SettingsError, load_settings
+from config.settings import Settings, SettingsError, load_settings
 from config.shown import secret_values
 from connectors.base import settings_models
 from sync.console import console_for
@@ -25,7 +25,7 @@ console = console_for()
 err_console = console_for(stderr=True)
 
 
-def _fail(message: str, as_json: bool, code: str) -> typer.Exit:
+def fail_db(message: str, as_json: bool, code: str) -> typer.Exit:
     """One error: a line on stderr, and with ``--json`` the error document on stdout."""
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     if as_json:
@@ -35,15 +35,15 @@ def _fail(message: str, as_json: bool, code: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _store_url(as_json: bool) -> str:
+def _settings(as_json: bool) -> Settings:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        raise _fail(str(exc), as_json, "configuration") from None
+        raise fail_db(str(exc), as_json, "configuration") from None
     setup_logging(
         settings.log_format, secrets=secret_values(settings, settings_models()), level="WARNING"
     )
-    return settings.store_url
+    return settings
 
 
 @db_app.command("upgrade")
@@ -57,7 +57,11 @@ def upgrade_cmd(
     """Migrate the store to this reengage's schema (run once per release, before serve)."""
     from sync.store.migrate import StoreError, safe_url, upgrade_sql, upgrade_store
 
-    url = _store_url(as_json)
+    settings = _settings(as_json)
+    if settings.tenants_file is not None:
+        upgrade_every_tenant(settings, sql=sql, as_json=as_json)
+        return
+    url = settings.store_url
     where = safe_url(url)
     try:
         if sql:
@@ -71,7 +75,7 @@ def upgrade_cmd(
             return
         done = upgrade_store(url)
     except StoreError as exc:
-        raise _fail(str(exc), as_json, "store") from None
+        raise fail_db(str(exc), as_json, "store") from None
     if as_json:
         _emit({"store": where, "from_revision": done.from_revision, "to_revision": done.to_revision,
                "migrated": done.from_revision != done.to_revision})  # fmt: skip
@@ -89,3 +93,38 @@ def _emit(doc: dict[str, object]) -> None:
     from sync.cli.jsondoc import emit
 
     emit(dict(doc))
+
+
+def upgrade_every_tenant(settings: Settings, *, sql: bool, as_json: bool) -> None:
+    """``reengage db upgrade`` with a tenants file: each tenant's schema created and migrated
+    (``--sql`` is refused: it would need each schema to exist first)."""
+    from config.tenants import TenantsError
+    from sync.cli.jsondoc import emit
+    from sync.store.migrate import StoreError, safe_url
+    from sync.tenants.select import load_file
+    from sync.tenants.store import upgrade_tenants
+
+    if sql:
+        message = ("--sql is not available with a tenants file yet: run `reengage db upgrade` "
+                   "with an account that may create schemas")  # fmt: skip
+        raise fail_db(message, as_json, "configuration")
+    try:
+        done = upgrade_tenants(settings, load_file(settings))
+    except TenantsError as exc:
+        raise fail_db(str(exc), as_json, "configuration") from None
+    except StoreError as exc:
+        raise fail_db(str(exc), as_json, "store") from None
+    where = safe_url(settings.store_url)
+    if as_json:
+        entries = [
+            {"tenant": d.tenant, "schema": d.schema, "from_revision": d.upgrade.from_revision,
+             "to_revision": d.upgrade.to_revision,
+             "migrated": d.upgrade.from_revision != d.upgrade.to_revision}
+            for d in done
+        ]  # fmt: skip
+        emit({"store": where, "tenants": entries})
+        return
+    for d in done:
+        before = d.upgrade.from_revision or "none (new schema)"
+        console.print(f"{where} tenant {d.tenant} (schema {d.schema}): schema revision "
+                      f"{before} -> {d.upgrade.to_revision}", highlight=False)  # fmt: skip

@@ -273,7 +273,11 @@ class AdvisoryLock(StoreLock):
         clock: Clock = utcnow,
     ) -> None:
         super().__init__(engine, name, ttl=ttl, holder=holder, clock=clock)
-        digest = hashlib.sha256(f"reengage:{name}".encode()).digest()
+        # a tenant's store (one schema of a shared database: its search_path in the URL's
+        # options) has locks of its own; advisory locks are per database
+        scope = engine.url.query.get("options")
+        label = f"reengage:{scope}:{name}" if scope else f"reengage:{name}"
+        digest = hashlib.sha256(label.encode()).digest()
         self.key = int.from_bytes(digest[:8], "big", signed=True)
         self._session: Connection | None = None
         self._lost: SQLAlchemyError | None = None  # what ended the lock's connection
