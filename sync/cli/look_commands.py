@@ -202,12 +202,20 @@ def forget_cmd(
 
 
 @app.command()
-def connectors() -> None:
+def connectors(as_json: Json = False) -> None:
     """List the installed connectors (built-in and third-party plug-ins)."""
+    installed = installed_connectors()
+    if as_json:
+        emit({"connectors": [
+            {"name": c.name, "module": c.module, "platform": c.info.platform if c.info else None,
+             "description": c.info.description if c.info else None, "error": c.error}
+            for c in installed
+        ]})  # fmt: skip
+        return
     table = Table(title="Connectors (entry-point group reengage.connectors)")
     for col in ("name", "platform", "module", "status"):
         table.add_column(col)
-    for found in installed_connectors():
+    for found in installed:
         if found.info is None:
             table.add_row(found.name, "?", found.module, f"[red]broken: {found.error}[/]")
         else:

@@ -64,6 +64,19 @@ def test_connectors_lists_the_plugin_and_a_broken_one_with_its_error(tmp_path: P
     assert {"hubspot", "salesforce"} <= set(rows)
 
 
+def test_connectors_json_is_one_document_naming_each_connector_and_its_error(
+    tmp_path: Path,
+) -> None:
+    path = _broken_distribution(tmp_path / "site")
+    result = run_cli(["connectors", "--json"], tmp_path, PYTHONPATH=path)
+    assert result.returncode == 0, result.stderr
+    listed = {c["name"]: c for c in json.loads(result.stdout)["connectors"]}
+    assert listed["tinycrm"]["platform"] == "tinycrm" and listed["tinycrm"]["error"] is None
+    assert listed["broken"]["platform"] is None
+    assert "ModuleNotFoundError" in listed["broken"]["error"]
+    assert {"hubspot", "salesforce"} <= set(listed)
+
+
 def test_sync_apply_reads_and_writes_a_plugin_platform(
     tmp_path: Path, server: TinyCrmServer
 ) -> None:
