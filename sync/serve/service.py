@@ -265,6 +265,38 @@ def _setup_done(built: Mapping[Platform, Connector], rules: Rules) -> bool:
     return True
 
 
+def scheduled_sync(
+    engine: Engine,
+    settings: Settings,
+    rules: Rules,
+    metrics: Metrics,
+    *,
+    stop: threading.Event,
+    applies: Callable[[Mapping[Platform, Connector]], bool],
+    connectors: Callable[[Settings, Rules], dict[Platform, Connector]] = build_connectors,
+    clock: Clock = utcnow,
+    check: Callable[[], None] | None = None,
+) -> RunResult:
+    """One scheduled ``run_cycle(kind="sync")`` (``serve``'s turn, a tenant's task): fresh
+    connectors and alert webhooks, ``applies(connectors)`` deciding whether its plan is
+    applied, their API counters recorded in ``metrics``, everything closed after."""
+    built = connectors(settings, rules)
+    before = {p: c.usage() for p, c in built.items()}
+    alerts = make_alert_sender(settings.alerts, links=RecordLinks.from_settings(settings))
+    try:
+        apply = applies(built)
+        options = CycleOptions(kind="sync", as_of=clock(), plan=True, apply=apply, alerts=alerts,
+                               stop=stop, progress=stop_progress(stop), trigger="schedule",
+                               check=check)  # fmt: skip
+        return run_cycle(engine, built, rules, options)
+    finally:
+        for platform, connector in built.items():
+            metrics.record_api(platform.value, before[platform], connector.usage())
+        if alerts is not None:
+            alerts.close()
+        close_all(built)
+
+
 def sync_cycle(
     engine: Engine,
     settings: Settings,
@@ -287,38 +319,18 @@ def sync_cycle(
 
     ready: list[bool] = []  # setup was found complete once: not read again in this process
 
+    def applies(built: Mapping[Platform, Connector]) -> bool:
+        apply = settings.serve.apply and ever_applied(engine)
+        if settings.serve.apply and not apply:
+            log.warning("planning only: nothing was ever applied from this store; run "
+                        "`reengage sync --apply` once to let serve apply")  # fmt: skip
+        if apply and not ready:
+            apply = _setup_done(built, rules)
+            ready.extend([True] if apply else [])
+        return apply
+
     def cycle(stop: threading.Event) -> RunResult:
-        built = connectors(settings, rules)
-        before = {p: c.usage() for p, c in built.items()}
-        alerts = make_alert_sender(settings.alerts, links=RecordLinks.from_settings(settings))
-        try:
-            apply = settings.serve.apply and ever_applied(engine)
-            if settings.serve.apply and not apply:
-                log.warning("planning only: nothing was ever applied from this store; run "
-                            "`reengage sync --apply` once to let serve apply")  # fmt: skip
-            if apply and not ready:
-                apply = _setup_done(built, rules)
-                ready.extend([True] if apply else [])
-            return run_cycle(
-                engine,
-                built,
-                rules,
-                CycleOptions(
-                    kind="sync",
-                    as_of=clock(),
-                    plan=True,
-                    apply=apply,
-                    alerts=alerts,
-                    stop=stop,
-                    progress=stop_progress(stop),
-                    trigger="schedule",
-                ),
-            )
-        finally:
-            for platform, connector in built.items():
-                metrics.record_api(platform.value, before[platform], connector.usage())
-            if alerts is not None:
-                alerts.close()
-            close_all(built)
+        return scheduled_sync(engine, settings, rules, metrics, stop=stop, applies=applies,
+                              connectors=connectors, clock=clock)  # fmt: skip
 
     return cycle

@@ -1,6 +1,6 @@
 """One tenant's scheduled cycle, as a worker runs it.
 
-The same cycle as ``reengage serve``'s (:func:`sync.serve.service.sync_cycle`): fresh
+The same cycle as ``reengage serve``'s (:func:`sync.serve.service.scheduled_sync`): fresh
 connectors built from the tenant's settings, the tenant's alert webhook, one
 ``run_cycle(kind="sync", trigger="schedule")``. Whether it applies:
 
@@ -15,38 +15,25 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Callable, Mapping
 
 from sqlalchemy import Engine
 
 from config.rules import Rules
 from config.settings import Settings
 from config.tenants import Tenant
-from connectors.base import Platform
-from sync.alerts import RecordLinks, make_alert_sender
-from sync.run import (
-    CycleOptions,
-    RunResult,
-    build_connectors,
-    close_all,
-    ever_applied,
-    run_cycle,
-)
+from connectors.base import Connector, Platform
+from sync.run import RunResult, ever_applied
 from sync.serve.metrics import Metrics
-from sync.serve.service import stop_progress
+from sync.serve.service import scheduled_sync
 from sync.setup_check import describe_gaps, setup_gaps
 
 log = logging.getLogger("reengage.tenants")
 
 
-def _run(engine: Engine, built: dict[Platform, Any], rules: Rules, **options: Any) -> RunResult:
-    """The one call of the orchestrator (kept here so that its signature changes in one line)."""
-    return run_cycle(engine, built, rules, CycleOptions(**options))
-
-
-def _applies(engine: Engine, tenant: Tenant, built: dict[Platform, Any], rules: Rules) -> bool:
+def _applies(
+    engine: Engine, tenant: Tenant, built: Mapping[Platform, Connector], rules: Rules
+) -> bool:
     if not tenant.apply:
         return False
     if not (tenant.first_apply or ever_applied(engine)):
@@ -71,17 +58,5 @@ def tenant_cycle(
     check: Callable[[], None] | None = None,
 ) -> RunResult:
     """Runs one cycle of ``tenant`` on its store (the caller holds the tenant's lock)."""
-    built = build_connectors(settings, rules)
-    before = {p: c.usage() for p, c in built.items()}
-    alerts = make_alert_sender(settings.alerts, links=RecordLinks.from_settings(settings))
-    try:
-        apply = _applies(engine, tenant, built, rules)
-        return _run(engine, built, rules, kind="sync", as_of=datetime.now(UTC), plan=True,
-                    apply=apply, alerts=alerts, stop=stop, progress=stop_progress(stop),
-                    trigger="schedule", check=check)  # fmt: skip
-    finally:
-        for platform, connector in built.items():
-            metrics.record_api(platform.value, before[platform], connector.usage())
-        if alerts is not None:
-            alerts.close()
-        close_all(built)
+    return scheduled_sync(engine, settings, rules, metrics, stop=stop, check=check,
+                          applies=lambda built: _applies(engine, tenant, built, rules))  # fmt: skip
